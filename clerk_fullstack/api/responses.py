@@ -1,0 +1,22 @@
+"""JSON response shapes shared by every route, and the one place errors map to HTTP statuses."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from clerk_fullstack.errors import AppError
+
+
+def message(text: str, *, success: bool = True, status_code: int = 200) -> JSONResponse:
+    """The tutorial's `{"success": …, "message": …}` body."""
+    return JSONResponse({"success": success, "message": text}, status_code=status_code)
+
+
+async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render any `AppError` as JSON with its status and reason code."""
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        {"success": False, "message": exc.message, "reason": exc.reason},
+        status_code=exc.status_code,
+    )

@@ -1,0 +1,64 @@
+"""Verify a session token with the app's configured keys: the one call routes and state make."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Collection
+
+from clerk_fullstack.auth.keys import JWKSKeySource, KeySource, StaticKeySource
+from clerk_fullstack.auth.tokens import SessionClaims, read_header, verify_token
+from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
+from clerk_fullstack.settings import Settings, get_settings, load_rsa_public_key
+
+logger = logging.getLogger(__name__)
+
+
+class SessionVerifier:
+    """Checks tokens against one issuer, one set of authorized parties and one key source."""
+
+    def __init__(
+        self, key_source: KeySource, *, issuer: str, authorized_parties: Collection[str]
+    ) -> None:
+        self.key_source = key_source
+        self.issuer = issuer
+        self.authorized_parties = frozenset(authorized_parties)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionVerifier:
+        """Build the verifier the settings describe: PEM key if given, else the JWKS."""
+        key_source: KeySource
+        if settings.clerk_jwt_key:
+            key_source = StaticKeySource(load_rsa_public_key(settings.clerk_jwt_key))
+        else:
+            key_source = JWKSKeySource(settings.jwks_url, settings.clerk_secret_key)
+        return cls(
+            key_source,
+            issuer=settings.clerk_issuer,
+            authorized_parties=settings.authorized_parties,
+        )
+
+    async def verify(self, token: str | None) -> SessionClaims:
+        """Return the verified claims, or raise `TokenVerificationError` (logged, token never)."""
+        try:
+            if not token:
+                raise TokenVerificationError(TokenErrorReason.TOKEN_MISSING, "No session token")
+            header = read_header(token)
+            key = await self.key_source.get_key(header.kid)
+            return verify_token(
+                token, key, issuer=self.issuer, authorized_parties=self.authorized_parties
+            )
+        except TokenVerificationError as exc:
+            logger.info("Session token rejected: %s (%s)", exc.reason, exc.message)
+            raise
+
+
+@functools.cache
+def get_verifier() -> SessionVerifier:
+    """The process-wide verifier, built from the settings on first use."""
+    return SessionVerifier.from_settings(get_settings())
+
+
+async def verify_session_token(token: str | None) -> SessionClaims:
+    """Verify a Clerk session token with the app's keys; raise `TokenVerificationError`."""
+    return await get_verifier().verify(token)

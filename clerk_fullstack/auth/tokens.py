@@ -1,0 +1,144 @@
+"""Pure verification of Clerk session tokens (RS256 JWTs) with PyJWT."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from clerk_fullstack.errors import TokenErrorReason as Reason
+from clerk_fullstack.errors import TokenVerificationError
+
+ALGORITHM = "RS256"
+CLOCK_SKEW_SECONDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClaims:
+    """The verified claims of a Clerk session token."""
+
+    sub: str
+    """The Clerk user id (`user_…`)."""
+    iss: str
+    exp: int
+    iat: int | None = None
+    nbf: int | None = None
+    sid: str | None = None
+    azp: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def user_id(self) -> str:
+        """The Clerk user id the token speaks for."""
+        return self.sub
+
+
+@dataclass(frozen=True, slots=True)
+class TokenHeader:
+    """The parts of an unverified header needed to pick a key."""
+
+    alg: str
+    kid: str | None
+
+
+def read_header(token: str) -> TokenHeader:
+    """Read the unverified header and refuse every algorithm but RS256."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError:
+        raise TokenVerificationError(Reason.TOKEN_INVALID, "Malformed token") from None
+    alg = header.get("alg")
+    if alg != ALGORITHM:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID_ALGORITHM, f"Invalid algorithm {alg!r}; only RS256 is accepted"
+        )
+    kid = header.get("kid")
+    return TokenHeader(alg=alg, kid=kid if isinstance(kid, str) else None)
+
+
+def verify_token(
+    token: str,
+    key: RSAPublicKey,
+    *,
+    issuer: str,
+    authorized_parties: Collection[str],
+    leeway: float = CLOCK_SKEW_SECONDS,
+) -> SessionClaims:
+    """Verify signature, time claims, issuer and authorized party; return the claims.
+
+    Raises `TokenVerificationError` whose reason names the first check that failed.
+    """
+    read_header(token)
+    options: dict[str, Any] = {"require": ["exp", "sub"], "verify_iat": False}
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options=options,  # type: ignore[arg-type]
+            leeway=leeway,
+            issuer=issuer,
+        )
+    except jwt.InvalidSignatureError:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID_SIGNATURE, "Token signature is invalid"
+        ) from None
+    except jwt.ExpiredSignatureError:
+        raise TokenVerificationError(Reason.TOKEN_EXPIRED, "Token has expired") from None
+    except jwt.ImmatureSignatureError:
+        raise TokenVerificationError(
+            Reason.TOKEN_NOT_ACTIVE_YET, "Token is not active yet (nbf)"
+        ) from None
+    except jwt.InvalidIssuerError:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID_ISSUER, f"Token issuer is not {issuer}"
+        ) from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID, f"Token has no {exc.claim!r} claim"
+        ) from None
+    except jwt.InvalidTokenError as exc:
+        raise TokenVerificationError(Reason.TOKEN_INVALID, f"Invalid token: {exc}") from None
+    return _check_claims(claims, authorized_parties, time.time(), leeway)
+
+
+def _check_claims(
+    claims: dict[str, Any], authorized_parties: Collection[str], now: float, leeway: float
+) -> SessionClaims:
+    """The checks PyJWT leaves to us: iat, sub, azp and the session status."""
+    iat = claims.get("iat")
+    if iat is not None:
+        if not isinstance(iat, int | float) or isinstance(iat, bool):
+            raise TokenVerificationError(Reason.TOKEN_INVALID, "Token 'iat' is not a number")
+        if iat > now + leeway:
+            raise TokenVerificationError(
+                Reason.TOKEN_IAT_IN_THE_FUTURE, "Token was issued in the future (iat)"
+            )
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not sub:
+        raise TokenVerificationError(Reason.TOKEN_INVALID, "Token 'sub' is not a user id")
+    azp = claims.get("azp")
+    if azp is not None and str(azp).rstrip("/") not in authorized_parties:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID_AUTHORIZED_PARTIES,
+            f"Token authorized party {azp!r} is not allowed",
+        )
+    if claims.get("sts") == "pending":
+        raise TokenVerificationError(
+            Reason.SESSION_PENDING, "Session is pending; treated as signed out"
+        )
+    known = {"sub", "iss", "exp", "iat", "nbf", "sid", "azp"}
+    return SessionClaims(
+        sub=sub,
+        iss=claims["iss"],
+        exp=int(claims["exp"]),
+        iat=int(iat) if iat is not None else None,
+        nbf=int(claims["nbf"]) if "nbf" in claims else None,
+        sid=claims.get("sid"),
+        azp=azp,
+        extra={k: v for k, v in claims.items() if k not in known},
+    )

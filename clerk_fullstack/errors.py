@@ -1,0 +1,72 @@
+"""One error hierarchy for the app; each error carries its HTTP status and a reason code."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AppError(Exception):
+    """Base of every error the app turns into a JSON response."""
+
+    status_code: int = 500
+    reason: str = "internal-error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if reason is not None:
+            self.reason = reason
+
+
+class TokenErrorReason(StrEnum):
+    """Why a session token was rejected; the codes follow Clerk's backend SDK where it has one."""
+
+    TOKEN_MISSING = "token-missing"
+    TOKEN_INVALID = "token-invalid"
+    TOKEN_INVALID_ALGORITHM = "token-invalid-algorithm"
+    TOKEN_INVALID_SIGNATURE = "token-invalid-signature"
+    TOKEN_INVALID_ISSUER = "token-invalid-issuer"
+    TOKEN_INVALID_AUTHORIZED_PARTIES = "token-invalid-authorized-parties"
+    TOKEN_EXPIRED = "token-expired"
+    TOKEN_NOT_ACTIVE_YET = "token-not-active-yet"
+    TOKEN_IAT_IN_THE_FUTURE = "token-iat-in-the-future"
+    SESSION_PENDING = "session-pending"
+    JWK_KID_MISMATCH = "jwk-kid-mismatch"
+    JWK_REMOTE_FAILED_TO_LOAD = "jwk-remote-failed-to-load"
+    JWK_REMOTE_INVALID = "jwk-remote-invalid"
+
+
+class TokenVerificationError(AppError):
+    """A session token failed verification; `reason` says which check."""
+
+    status_code = 401
+
+    def __init__(self, reason: TokenErrorReason, message: str) -> None:
+        super().__init__(message, reason=reason.value)
+        self.token_reason = reason
+
+
+class KeysUnavailableError(TokenVerificationError):
+    """The signing keys could not be loaded: our problem, not the caller's."""
+
+    status_code = 503
+
+
+class WebhookError(AppError):
+    """A webhook request was rejected before anything was written."""
+
+    status_code = 400
+
+
+class PayloadTooLargeError(WebhookError):
+    """A request body went over the size limit."""
+
+    status_code = 413
+    reason = "payload-too-large"
+
+
+class DatabaseUnavailableError(AppError):
+    """MongoDB could not be reached; the caller should retry later."""
+
+    status_code = 503
+    reason = "database-unavailable"

@@ -1,0 +1,230 @@
+"""The one settings object: every environment variable the app reads, validated at start."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from pathlib import Path
+from typing import Annotated, Literal
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_FRONTEND = "http://localhost:3000"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+def decode_publishable_key(key: str) -> str:
+    """Return the Frontend API host encoded in a Clerk publishable key (`pk_test_…`/`pk_live_…`)."""
+    prefix, _, encoded = key.partition("_")[2].partition("_")
+    if not key.startswith(("pk_test_", "pk_live_")) or prefix not in ("test", "live"):
+        raise ValueError("must start with pk_test_ or pk_live_")
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("the part after pk_test_/pk_live_ is not base64") from None
+    host = decoded.removesuffix("$")
+    if not decoded.endswith("$") or not host or "/" in host or " " in host:
+        raise ValueError("does not decode to '<frontend-api-host>$'")
+    return host
+
+
+def encode_publishable_key(host: str, *, live: bool = False) -> str:
+    """Build a publishable key for `host`; the inverse of `decode_publishable_key`."""
+    encoded = base64.b64encode(f"{host}$".encode()).decode()
+    return f"pk_{'live' if live else 'test'}_{encoded}"
+
+
+def load_rsa_public_key(pem: str) -> RSAPublicKey:
+    """Parse a PEM public key as Clerk's dashboard shows it (real or `\\n`-escaped newlines)."""
+    text = pem.strip().replace("\\n", "\n")
+    try:
+        key = load_pem_public_key(text.encode())
+    except ValueError:
+        raise ValueError("is not a PEM public key (-----BEGIN PUBLIC KEY----- …)") from None
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError("must be an RSA public key")
+    return key
+
+
+_FIXES = {
+    "CLERK_PUBLISHABLE_KEY": "copy it from Clerk Dashboard → API keys",
+    "CLERK_SECRET_KEY": "copy it from Clerk Dashboard → API keys",
+    "CLERK_WEBHOOK_SECRET": "copy the endpoint's Signing Secret from Clerk Dashboard → Webhooks",
+    "CLERK_JWT_KEY": "copy the PEM public key from Clerk Dashboard → API keys → JWT public key",
+    "CLERK_API_URL": "use https://api.clerk.com or leave it unset",
+    "CLERK_AUTHORIZED_PARTIES": "list origins such as https://example.com, comma-separated",
+    "FRONTEND": "use the browser origin, such as http://localhost:3000",
+    "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or leave it unset for the embedded database",
+}
+
+
+class Settings(BaseSettings):
+    """Configuration read once from the environment (and `.env` when present)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    mongo_uri: str | None = None
+    """MongoDB connection string; unset means the embedded SecantusDB server."""
+    mongo_db: str = "auth"
+    mongo_timeout_ms: int = Field(default=5000, ge=100)
+    """How long a database call may wait for a server before it fails (and webhooks answer 503)."""
+    allow_embedded_mongo: bool = False
+    """Opt in to the embedded database in prod mode (it is always on in dev without MONGO_URI)."""
+    data_dir: Path = Path(".data")
+    """Where the embedded database and the local Clerk stand-in keep their files."""
+
+    clerk_mode: Literal["auto", "clerk", "local"] = "auto"
+    """`local` runs the offline Clerk stand-in; `auto` picks it when no Clerk keys are set."""
+    clerk_publishable_key: str | None = None
+    clerk_secret_key: str | None = None
+    clerk_webhook_secret: str | None = None
+    clerk_jwt_key: str | None = None
+    clerk_api_url: str = "https://api.clerk.com"
+    clerk_authorized_parties: Annotated[list[str], NoDecode] = []
+    frontend: str = DEFAULT_FRONTEND
+
+    reflex_env_mode: Literal["dev", "prod", "preview"] = "dev"
+    """Set by `reflex run --env …`."""
+
+    @field_validator("clerk_publishable_key")
+    @classmethod
+    def _check_publishable_key(cls, value: str | None) -> str | None:
+        if value:
+            decode_publishable_key(value)
+        return value or None
+
+    @field_validator("clerk_secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sk_test_", "sk_live_")):
+            raise ValueError("must start with sk_test_ or sk_live_")
+        return value or None
+
+    @field_validator("clerk_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: str | None) -> str | None:
+        if value:
+            encoded = value.removeprefix("whsec_")
+            if encoded == value:
+                raise ValueError("must start with whsec_")
+            try:
+                base64.b64decode(encoded, validate=True)
+            except binascii.Error:
+                raise ValueError("the part after whsec_ is not base64") from None
+        return value or None
+
+    @field_validator("clerk_jwt_key")
+    @classmethod
+    def _check_jwt_key(cls, value: str | None) -> str | None:
+        if value:
+            load_rsa_public_key(value)
+        return value or None
+
+    @field_validator("clerk_authorized_parties", mode="before")
+    @classmethod
+    def _split_parties(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("clerk_api_url", "frontend")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("mongo_uri")
+    @classmethod
+    def _check_mongo_uri(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value or None
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> Settings:
+        if self.is_prod and self.mongo_uri is None and not self.allow_embedded_mongo:
+            raise ValueError(
+                "MONGO_URI: prod mode needs a real MongoDB. Set MONGO_URI, or set "
+                "ALLOW_EMBEDDED_MONGO=1 to run on the embedded SecantusDB anyway"
+            )
+        if self.clerk_mode == "clerk" and not self.clerk_publishable_key:
+            raise ValueError(
+                "CLERK_PUBLISHABLE_KEY: CLERK_MODE=clerk needs it; copy it from Clerk "
+                "Dashboard → API keys"
+            )
+        if self.is_prod and self.use_local_clerk:
+            raise ValueError(
+                "CLERK_MODE: the local Clerk stand-in is for development only; set "
+                "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (or CLERK_JWT_KEY) for prod"
+            )
+        if (
+            not self.use_local_clerk
+            and self.clerk_jwt_key is None
+            and self.clerk_secret_key is None
+        ):
+            raise ValueError(
+                "CLERK_SECRET_KEY: needed to fetch Clerk's signing keys (or set CLERK_JWT_KEY "
+                "for networkless verification); copy it from Clerk Dashboard → API keys"
+            )
+        return self
+
+    @property
+    def is_prod(self) -> bool:
+        """Whether Reflex runs with `--env prod`."""
+        return self.reflex_env_mode == "prod"
+
+    @property
+    def use_local_clerk(self) -> bool:
+        """Whether the offline Clerk stand-in replaces Clerk."""
+        if self.clerk_mode == "auto":
+            return self.clerk_publishable_key is None and self.clerk_secret_key is None
+        return self.clerk_mode == "local"
+
+    @property
+    def clerk_issuer(self) -> str:
+        """The `iss` every session token must carry: `https://<host from the publishable key>`."""
+        assert self.clerk_publishable_key is not None, "no publishable key configured"
+        return f"https://{decode_publishable_key(self.clerk_publishable_key)}"
+
+    @property
+    def authorized_parties(self) -> list[str]:
+        """Origins allowed in a token's `azp`; FRONTEND unless set explicitly."""
+        return self.clerk_authorized_parties or [self.frontend]
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the backend fetches the signing keys when CLERK_JWT_KEY is unset."""
+        return f"{self.clerk_api_url}/v1/jwks"
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings, turning validation errors into one readable message."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if variable:
+                fix = _FIXES.get(variable, "")
+                lines.append(f"{variable} {message}" + (f" ({fix})" if fix else ""))
+            else:
+                lines.append(message)
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

@@ -1,0 +1,123 @@
+"""Keyword-only service functions over the users collection; safe under redelivery and reordering."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from clerk_fullstack.errors import DatabaseUnavailableError
+from clerk_fullstack.models import DeletedUser, FavoriteColor, User, utcnow
+
+
+class SyncResult(StrEnum):
+    """What applying a Clerk user event did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    """A redelivery, or an event older than what is stored."""
+    DELETED = "deleted"
+    GONE = "gone"
+    """The user was deleted earlier; the event is dropped so the user stays deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    """The user fields a `user.created`/`user.updated` event carries."""
+
+    clerk_user_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    clerk_updated_at: int
+    """Clerk's `updated_at` in milliseconds: the version of this profile."""
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    """Turn driver failures into `DatabaseUnavailableError` (HTTP 503, so senders retry)."""
+    try:
+        yield
+    except DuplicateKeyError:
+        raise
+    except PyMongoError as exc:
+        raise DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}") from exc
+
+
+async def save_profile(profile: UserProfile) -> SyncResult:
+    """Store the profile unless a newer one is stored or the user was deleted.
+
+    New users get a random favorite color; an existing user's color never changes.
+    """
+    users = User.get_pymongo_collection()
+    now = utcnow()
+    newer_than_stored = {
+        "clerkUserId": profile.clerk_user_id,
+        "$or": [
+            {"clerkUpdatedAt": {"$lt": profile.clerk_updated_at}},
+            {"clerkUpdatedAt": None},
+        ],
+    }
+    fields: dict[str, Any] = {
+        "email": profile.email,
+        "firstName": profile.first_name,
+        "lastName": profile.last_name,
+        "clerkUpdatedAt": profile.clerk_updated_at,
+        "updatedAt": now,
+    }
+    with _database_errors():
+        try:
+            result = await users.update_one(
+                newer_than_stored,
+                {
+                    "$set": fields,
+                    "$setOnInsert": {
+                        "favoriteColor": FavoriteColor.random().value,
+                        "createdAt": now,
+                    },
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # The user exists with a version >= ours, or a concurrent insert won the race:
+            # retry as a plain conditional update, which applies only if ours is newer.
+            result = await users.update_one(newer_than_stored, {"$set": fields})
+            return SyncResult.UPDATED if result.matched_count else SyncResult.UNCHANGED
+        if result.upserted_id is None:
+            return SyncResult.UPDATED
+        # A delete may have landed before this insert; its tombstone wins.
+        if await DeletedUser.get_pymongo_collection().find_one({"_id": profile.clerk_user_id}):
+            await users.delete_one({"_id": result.upserted_id})
+            return SyncResult.GONE
+        return SyncResult.CREATED
+
+
+async def delete_user(*, clerk_user_id: str) -> SyncResult:
+    """Remove the user and leave a tombstone that keeps late events from recreating it."""
+    with _database_errors():
+        # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
+        await DeletedUser.get_pymongo_collection().update_one(
+            {"_id": clerk_user_id}, {"$setOnInsert": {"deletedAt": utcnow()}}, upsert=True
+        )
+        result = await User.get_pymongo_collection().delete_one({"clerkUserId": clerk_user_id})
+    return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
+
+
+async def get_favorite_color(*, clerk_user_id: str) -> FavoriteColor | None:
+    """The user's favorite color, or None when the user is not stored (yet)."""
+    with _database_errors():
+        doc = await User.get_pymongo_collection().find_one(
+            {"clerkUserId": clerk_user_id}, {"favoriteColor": 1, "_id": 0}
+        )
+    return FavoriteColor(doc["favoriteColor"]) if doc else None
+
+
+async def get_user(*, clerk_user_id: str) -> User | None:
+    """The stored user, or None."""
+    with _database_errors():
+        return await User.find_one(User.clerk_user_id == clerk_user_id)
