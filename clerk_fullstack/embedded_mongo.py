@@ -54,7 +54,7 @@ def ensure_embedded_server(data_dir: Path) -> str:
             return f"mongodb://127.0.0.1:{port}/?directConnection=true"
         port_file.unlink(missing_ok=True)
         log = (data_dir / "server.log").open("ab")
-        subprocess.Popen(
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "clerk_fullstack.embedded_mongo", str(data_dir)],
             stdout=log,
             stderr=log,

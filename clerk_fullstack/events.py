@@ -45,7 +45,9 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:
     """Check the Svix signature (±5 minutes) over the raw body; return the decoded JSON."""
     missing = [name for name in SVIX_HEADERS if not headers.get(name)]
     if missing:
-        raise WebhookError(f"Missing required headers: {', '.join(missing)}", reason="missing-headers")
+        raise WebhookError(
+            f"Missing required headers: {', '.join(missing)}", reason="missing-headers"
+        )
     try:
         Webhook(secret).verify(body, {name: headers[name] for name in SVIX_HEADERS})
     except WebhookVerificationError as exc:

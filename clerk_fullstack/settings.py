@@ -61,7 +61,7 @@ _FIXES = {
     "CLERK_API_URL": "use https://api.clerk.com or leave it unset",
     "CLERK_AUTHORIZED_PARTIES": "list origins such as https://example.com, comma-separated",
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
-    "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or leave it unset for the embedded database",
+    "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
 }
 
 

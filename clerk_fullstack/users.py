@@ -1,4 +1,4 @@
-"""Keyword-only service functions over the users collection; safe under redelivery and reordering."""
+"""Service functions over the users collection, safe under redelivery and reordering."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 JWKS_CACHE_SECONDS = 300.0
 """How long a fetched JWKS is trusted before it is fetched again (Clerk's SDKs use 5 minutes)."""
 MIN_REFRESH_INTERVAL_SECONDS = 10.0
-"""Unknown `kid`s trigger at most one refetch per this interval, so made-up kids can't flood Clerk."""
+"""Unknown `kid`s refetch at most once per this interval, so made-up kids can't flood Clerk."""
 
 
 class KeySource(Protocol):
@@ -66,14 +66,16 @@ class JWKSKeySource:
         secret_key: str | None,
         *,
         cache_seconds: float = JWKS_CACHE_SECONDS,
-        min_refresh_interval: float = MIN_REFRESH_INTERVAL_SECONDS,
+        min_refresh_interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url
         self._headers = {"Authorization": f"Bearer {secret_key}"} if secret_key else {}
         self._cache_seconds = cache_seconds
-        self._min_refresh_interval = min_refresh_interval
+        self._min_refresh_interval = (
+            MIN_REFRESH_INTERVAL_SECONDS if min_refresh_interval is None else min_refresh_interval
+        )
         self._clock = clock
         self._transport = transport
         self._keys: dict[str, RSAPublicKey] = {}
@@ -103,8 +105,7 @@ class JWKSKeySource:
 
     def _is_fresh(self) -> bool:
         return (
-            self._fetched_at is not None
-            and self._clock() - self._fetched_at < self._cache_seconds
+            self._fetched_at is not None and self._clock() - self._fetched_at < self._cache_seconds
         )
 
     def _may_attempt(self) -> bool:

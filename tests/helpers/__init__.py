@@ -1,0 +1,1 @@
+"""Factories shared by the test suites: signing keys and tokens, Svix signing, Clerk payloads."""

@@ -1,0 +1,64 @@
+"""A local stand-in for Clerk's `GET /v1/jwks`: serves chosen keys and counts fetches."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from tests.helpers.tokens import SigningKey, jwks
+
+
+class JWKSServer:
+    """Serves `/v1/jwks` on loopback; `keys` can be swapped to simulate rotation."""
+
+    def __init__(self, *keys: SigningKey, secret_key: str = "sk_test_jwks") -> None:
+        self.keys = list(keys)
+        self.secret_key = secret_key
+        self.fetches = 0
+        self.status = 200
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.fetches += 1
+                if self.path != "/v1/jwks":
+                    self._reply(404, {"error": "not found"})
+                elif self.headers.get("Authorization") != f"Bearer {server.secret_key}":
+                    self._reply(401, {"error": "bad secret key"})
+                else:
+                    self._reply(server.status, jwks(*server.keys))
+
+            def _reply(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL, the form CLERK_API_URL takes."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self) -> JWKSServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
