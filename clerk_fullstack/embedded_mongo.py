@@ -10,9 +10,11 @@ import argparse
 import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,15 +55,17 @@ def ensure_embedded_server(data_dir: Path) -> str:
         if port is not None and _port_answers(port):
             return f"mongodb://127.0.0.1:{port}/?directConnection=true"
         port_file.unlink(missing_ok=True)
-        log = (data_dir / "server.log").open("ab")
-        subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "clerk_fullstack.embedded_mongo", str(data_dir)],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=os.getcwd(),
-        )
+        with (data_dir / "server.log").open("ab") as log:
+            # The launcher forks the server off and exits, so no caller is left with a zombie.
+            subprocess.run(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "clerk_fullstack.embedded_mongo", "--detach", str(data_dir)],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=os.getcwd(),
+                check=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             port = _read_port(port_file)
@@ -79,12 +83,15 @@ def serve(data_dir: Path, idle_exit_seconds: float = IDLE_EXIT_SECONDS) -> None:
         host="127.0.0.1", port=0, storage_path=str(data_dir / "db"), cache_size="256M"
     )
     server.start()
+    (data_dir / "pid").write_text(str(os.getpid()))
     (data_dir / "port.tmp").write_text(str(server.port))
     (data_dir / "port.tmp").replace(data_dir / "port")
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     idle_since = time.monotonic()
     try:
-        while True:
-            time.sleep(1.0)
+        while not stopping.wait(1.0):
             if server.connections.snapshot():
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since > idle_exit_seconds:
@@ -92,12 +99,15 @@ def serve(data_dir: Path, idle_exit_seconds: float = IDLE_EXIT_SECONDS) -> None:
     finally:
         with _locked(data_dir / "start.lock"):
             (data_dir / "port").unlink(missing_ok=True)
-        server.stop()
+        server.stop()  # closes WiredTiger cleanly
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--idle-exit", type=float, default=IDLE_EXIT_SECONDS)
+    parser.add_argument("--detach", action="store_true", help="fork into the background first")
     args = parser.parse_args()
+    if args.detach and os.fork() > 0:
+        os._exit(0)
     serve(args.data_dir, args.idle_exit)

@@ -18,7 +18,8 @@ def reflex_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The process environment with the venv's Node first on PATH and npm instead of bun."""
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_USE_NPM": "1"}
-    env.pop("REFLEX_ENV_MODE", None)
+    for inherited in ("REFLEX_ENV_MODE", "MONGO_URI"):  # only what the caller passes counts
+        env.pop(inherited, None)
     env.update(extra)
     return env
 
@@ -26,8 +27,9 @@ def reflex_env(extra: Mapping[str, str]) -> dict[str, str]:
 class Backend:
     """A backend-only Reflex process on loopback, started from environment variables alone."""
 
-    def __init__(self, port: int, env: Mapping[str, str], log: Path) -> None:
+    def __init__(self, port: int, env: Mapping[str, str], log: Path, *, mode: str = "prod") -> None:
         self.port = port
+        self.mode = mode
         self.url = f"http://127.0.0.1:{port}"
         self._env = reflex_env(env)
         self._log = log
@@ -41,7 +43,7 @@ class Backend:
                     str(Path(sys.executable).parent / "reflex"),
                     "run",
                     "--env",
-                    "prod",
+                    self.mode,
                     "--backend-only",
                     "--backend-host",
                     "127.0.0.1",

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up (first time only) and run every check: ruff, mypy and the whole pytest suite
+# (unit, integration against SecantusDB, and browser tests in Debian's Chromium).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" requirements-dev.txt
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "Installing Debian's Chromium for the browser tests..."
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+ruff check .
+ruff format --check .
+mypy clerk_fullstack
+pytest "$@"
