@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack.errors import AppError
+from clerk_fullstack.errors import AppError, TokenVerificationError
+
+logger = logging.getLogger(__name__)
 
 
 def message(text: str, *, success: bool = True, status_code: int = 200) -> JSONResponse:
@@ -16,6 +20,14 @@ def message(text: str, *, success: bool = True, status_code: int = 200) -> JSONR
 async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Render any `AppError` as JSON with its status and reason code."""
     assert isinstance(exc, AppError)
+    if not isinstance(exc, TokenVerificationError):  # the verifier logs those itself
+        logger.info(
+            "%s %s rejected with %s: %s",
+            request.method,
+            request.url.path,
+            exc.status_code,
+            exc.reason,
+        )
     return JSONResponse(
         {"success": False, "message": exc.message, "reason": exc.reason},
         status_code=exc.status_code,

@@ -231,3 +231,12 @@ async def test_missing_webhook_secret_is_a_clear_server_error(
     response = await deliver(api, user_created())
     assert response.status_code == 500
     assert response.json()["reason"] == "webhook-secret-missing"
+
+
+async def test_rejections_are_logged_with_their_reason(
+    api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    body, headers = signed_webhook(user_created())
+    await api.post("/webhooks", content=body, headers={**headers, "svix-signature": "v1,AAAA"})
+    assert "POST /webhooks rejected with 400: invalid-signature" in caplog.text
