@@ -1,19 +1,36 @@
-"""The app module: wires settings, routes, the database lifespan and the pages together."""
+"""The app module: wires settings, routes, the database lifespan, Clerk and the pages together."""
 
 import reflex as rx
 
 from clerk_fullstack import db
 from clerk_fullstack.api import build_api
+from clerk_fullstack.clerk import clerk_provider, clerk_token_bridge
+from clerk_fullstack.components import routes
+from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
 from clerk_fullstack.settings import get_settings
 
 get_settings()  # Fail at start, with a message naming the variable, on a malformed setting.
 
+# App wraps nest by priority, highest outermost: Reflex's error boundary (55) stays outside
+# Clerk, so a provider that fails to render shows Reflex's error page, not a blank one.
+CLERK_WRAP = (50, "ClerkProvider")
 
-def index() -> rx.Component:
-    """Placeholder home page until the UI lands."""
-    return rx.text("clerk_fullstack")
+
+def clerk_wrap(_stateful: bool) -> rx.Component:
+    """ClerkProvider around the whole app, with the token bridge the state's events rely on."""
+    return clerk_provider(
+        clerk_token_bridge(),
+        sign_in_url=routes.SIGN_IN,
+        sign_up_url=routes.SIGN_UP,
+        after_sign_out_url=routes.HOME,
+    )
 
 
-app = rx.App(api_transformer=build_api())
+app = rx.App(api_transformer=build_api(), extra_app_wraps={CLERK_WRAP: clerk_wrap})
 app.register_lifespan_task(db.lifespan)
-app.add_page(index, route="/")
+app.add_page(home.home, route=routes.HOME, title=home.TITLE)
+app.add_page(sign_in.sign_in_page, route=routes.SIGN_IN_PAGE, title=sign_in.TITLE)
+app.add_page(sign_up.sign_up_page, route=routes.SIGN_UP_PAGE, title=sign_up.TITLE)
+app.add_page(
+    favorite_color.favorite_color_page, route=routes.FAVORITE_COLOR, title=favorite_color.TITLE
+)

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
 
     reflex_env_mode: Literal["dev", "prod", "preview"] = "dev"
     """Set by `reflex run --env …`."""
+    reflex_backend_host: str = "0.0.0.0"  # noqa: S104 - Reflex's default bind
+    """Set by `reflex run --backend-host`; the local Clerk stand-in calls the backend there."""
+    reflex_backend_port: int | None = None
+    """Set by `reflex run --backend-port`; the local Clerk stand-in calls the backend there."""
 
     @field_validator("clerk_publishable_key")
     @classmethod
@@ -176,6 +180,21 @@ class Settings(BaseSettings):
                 "CLERK_SECRET_KEY: needed to fetch Clerk's signing keys (or set CLERK_JWT_KEY "
                 "for networkless verification); copy it from Clerk Dashboard → API keys"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _apply_local_clerk(self) -> Settings:
+        """In local mode, point the Clerk settings at the stand-in; it is trusted via its JWKS."""
+        if self.use_local_clerk:
+            from clerk_fullstack.local_clerk.config import resolve_local_clerk
+
+            local = resolve_local_clerk(self)
+            self.clerk_mode = "local"
+            self.clerk_publishable_key = local.publishable_key
+            self.clerk_secret_key = local.secret_key
+            self.clerk_webhook_secret = local.webhook_secret
+            self.clerk_api_url = local.api_url
+            self.clerk_jwt_key = None
         return self
 
     @property

@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from clerk_fullstack import db, users
 from clerk_fullstack.api.responses import app_error_handler, message
 from clerk_fullstack.api.webhooks import receive_webhook
 from clerk_fullstack.auth import verify_session_token
 from clerk_fullstack.errors import AppError
+from clerk_fullstack.settings import get_settings
 
 SESSION_COOKIE = "__session"
 
@@ -55,11 +56,14 @@ async def health(request: Request) -> JSONResponse:
 
 def build_api() -> Starlette:
     """The sub-app Reflex mounts in front of its own routes."""
-    return Starlette(
-        routes=[
-            Route("/webhooks", receive_webhook, methods=["POST"]),
-            Route("/user/favoriteColor", favorite_color, methods=["GET"]),
-            Route("/api/health", health, methods=["GET"]),
-        ],
-        exception_handlers={AppError: app_error_handler},
-    )
+    routes: list[BaseRoute] = [
+        Route("/webhooks", receive_webhook, methods=["POST"]),
+        Route("/user/favoriteColor", favorite_color, methods=["GET"]),
+        Route("/api/health", health, methods=["GET"]),
+    ]
+    if get_settings().use_local_clerk:
+        # Imported here so that Clerk mode never loads the stand-in.
+        from clerk_fullstack.local_clerk import local_clerk_mount
+
+        routes.append(local_clerk_mount())
+    return Starlette(routes=routes, exception_handlers={AppError: app_error_handler})

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Collection
 
+from clerk_fullstack.auth.cache import VerifiedTokenCache
 from clerk_fullstack.auth.keys import JWKSKeySource, KeySource, StaticKeySource
 from clerk_fullstack.auth.tokens import SessionClaims, read_header, verify_token
 from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
@@ -18,11 +19,18 @@ class SessionVerifier:
     """Checks tokens against one issuer, one set of authorized parties and one key source."""
 
     def __init__(
-        self, key_source: KeySource, *, issuer: str, authorized_parties: Collection[str]
+        self,
+        key_source: KeySource,
+        *,
+        issuer: str,
+        authorized_parties: Collection[str],
+        cache: VerifiedTokenCache | None = None,
     ) -> None:
         self.key_source = key_source
         self.issuer = issuer
         self.authorized_parties = frozenset(authorized_parties)
+        # Per verifier: its entries are only valid for this issuer and these parties.
+        self.cache = cache if cache is not None else VerifiedTokenCache()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SessionVerifier:
@@ -43,11 +51,19 @@ class SessionVerifier:
         try:
             if not token:
                 raise TokenVerificationError(TokenErrorReason.TOKEN_MISSING, "No session token")
+            cached = self.cache.get(token)
+            if cached is not None:
+                # Still the key that verified it? Otherwise verify again from scratch.
+                if await self.key_source.get_key(cached.kid) is cached.key:
+                    return cached.claims
+                self.cache.discard(token)
             header = read_header(token)
             key = await self.key_source.get_key(header.kid)
-            return verify_token(
+            claims = verify_token(
                 token, key, issuer=self.issuer, authorized_parties=self.authorized_parties
             )
+            self.cache.put(token, claims, kid=header.kid, key=key)
+            return claims
         except TokenVerificationError as exc:
             logger.info("Session token rejected: %s (%s)", exc.reason, exc.message)
             raise

@@ -147,7 +147,7 @@ async def test_jwks_mode_verifies_and_caches_keys(
 ) -> None:
     old, new = new_signing_key("kid_old"), new_signing_key("kid_new")
     with JWKSServer(old, secret_key="sk_test_jwks_mode") as server:
-        env.setattr(keys, "MIN_REFRESH_INTERVAL_SECONDS", 0.25)
+        env.setattr(keys, "MIN_REFRESH_INTERVAL_SECONDS", 2.0)
         env.delenv("CLERK_JWT_KEY")
         env.setenv("CLERK_API_URL", server.url)
         env.setenv("CLERK_SECRET_KEY", "sk_test_jwks_mode")
@@ -159,7 +159,7 @@ async def test_jwks_mode_verifies_and_caches_keys(
             assert response.status_code == 200
         assert server.fetches == 1
         server.keys = [old, new]  # rotation: the new kid is fetched on first sight
-        await asyncio.sleep(0.3)  # past the (shortened) refetch interval
+        await asyncio.sleep(2.1)  # past the (shortened) refetch interval
         response = await api.get(
             "/user/favoriteColor", headers=bearer(mint_token(new, sub="user_jwks"))
         )
@@ -170,7 +170,7 @@ async def test_jwks_mode_verifies_and_caches_keys(
             response = await api.get("/user/favoriteColor", headers=bearer(unknown))
             assert response.json()["reason"] == "jwk-kid-mismatch"
         assert server.fetches == 2  # rate-limited: within the interval of the last fetch
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(2.1)
         await api.get("/user/favoriteColor", headers=bearer(unknown))
         assert server.fetches == 3
 

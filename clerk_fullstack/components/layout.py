@@ -1,0 +1,28 @@
+"""The page frame: nav bar, Clerk status banners, then the page's content."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_fullstack.components.clerk_status import clerk_degraded_banner, clerk_failed_banner
+from clerk_fullstack.components.navbar import navbar
+
+
+def layout(*children: rx.Component) -> rx.Component:
+    """Wrap a page's content in the shared frame."""
+    component: rx.Component = rx.box(
+        navbar(),
+        rx.container(
+            rx.vstack(
+                clerk_failed_banner(),
+                clerk_degraded_banner(),
+                *children,
+                spacing="5",
+                padding_y="2em",
+                width="100%",
+            ),
+            size="3",
+        ),
+        min_height="100vh",
+    )
+    return component

@@ -1,0 +1,47 @@
+"""Errors the stand-in answers with; reason codes follow Clerk's Frontend API where it has one."""
+
+from __future__ import annotations
+
+from clerk_fullstack.errors import AppError
+
+
+class LocalClerkError(AppError):
+    """A request to the stand-in was refused."""
+
+    status_code = 400
+    reason = "local-clerk-error"
+
+
+class NotSignedInError(LocalClerkError):
+    """No active session matches the client token (signed out, revoked, or user deleted)."""
+
+    status_code = 401
+    reason = "signed_out"
+
+
+class SecretKeyError(LocalClerkError):
+    """A Backend API call came without the secret key."""
+
+    status_code = 401
+    reason = "authentication_invalid"
+
+
+class IdentifierNotFoundError(LocalClerkError):
+    """Sign-in with an email address no user has."""
+
+    status_code = 404
+    reason = "form_identifier_not_found"
+
+
+class IdentifierExistsError(LocalClerkError):
+    """Sign-up with an email address another user already has."""
+
+    status_code = 422
+    reason = "form_identifier_exists"
+
+
+class InvalidFormError(LocalClerkError):
+    """A form field is missing or malformed; the message names it."""
+
+    status_code = 422
+    reason = "form_param_invalid"

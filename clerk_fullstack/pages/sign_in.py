@@ -1,0 +1,21 @@
+"""`/sign-in` (and its sub-paths): Clerk's sign-in form, hosted on our own route."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clerk_fullstack.clerk import clerk_loading, sign_in
+from clerk_fullstack.components import layout, routes
+
+TITLE = "Sign in"
+
+
+def sign_in_page() -> rx.Component:
+    """The sign-in page."""
+    return layout(
+        rx.center(
+            clerk_loading(rx.spinner(size="3")),
+            sign_in(routing="path", path=routes.SIGN_IN, sign_up_url=routes.SIGN_UP),
+            width="100%",
+        )
+    )

@@ -1,0 +1,60 @@
+"""Verify a session token, then read the user's color: the one protected read the UI makes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clerk_fullstack import users
+from clerk_fullstack.auth import verify_session_token
+from clerk_fullstack.errors import (
+    DatabaseUnavailableError,
+    KeysUnavailableError,
+    TokenVerificationError,
+)
+from clerk_fullstack.models import FavoriteColor
+
+logger = logging.getLogger(__name__)
+
+
+class ColorStatus(StrEnum):
+    """Where the favorite-color page stands."""
+
+    IDLE = "idle"
+    LOADING = "loading"
+    LOADED = "loaded"
+    NOT_SYNCED = "not-synced"
+    """Signed in, but the `user.created` webhook has not reached us yet."""
+    INVALID_SESSION = "invalid-session"
+    UNREACHABLE = "unreachable"
+    """The database, Clerk's signing keys or Clerk itself could not be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColorLookup:
+    """The outcome of one lookup; `user_id` comes only from verified claims."""
+
+    status: ColorStatus
+    color: FavoriteColor | None = None
+    user_id: str | None = None
+    reason: str | None = None
+    """The error's reason code, for logs and retry decisions."""
+
+
+async def look_up_color(token: str | None) -> ColorLookup:
+    """Verify `token` with the backend's keys, then read the color of the user it names."""
+    try:
+        claims = await verify_session_token(token)
+    except KeysUnavailableError as exc:
+        return ColorLookup(ColorStatus.UNREACHABLE, reason=exc.reason)
+    except TokenVerificationError as exc:
+        return ColorLookup(ColorStatus.INVALID_SESSION, reason=exc.reason)
+    try:
+        color = await users.get_favorite_color(clerk_user_id=claims.user_id)
+    except DatabaseUnavailableError as exc:
+        logger.warning("Favorite color lookup failed: %s", exc.message)
+        return ColorLookup(ColorStatus.UNREACHABLE, user_id=claims.user_id, reason=exc.reason)
+    if color is None:
+        return ColorLookup(ColorStatus.NOT_SYNCED, user_id=claims.user_id)
+    return ColorLookup(ColorStatus.LOADED, color=color, user_id=claims.user_id)

@@ -1,0 +1,347 @@
+"""The pages in Debian's Chromium: offline against Clerk, and the favorite-color states.
+
+Clerk mode runs the production build (`reflex run --env prod`) with the test publishable key; no
+request may leave the machine, so Clerk's script cannot load and `ClerkFailed` must say so.
+Local mode runs `reflex run` with the local Clerk stand-in, to drive the signed-in states.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+    sync_playwright,
+)
+from pymongo import MongoClient
+from pymongo.collection import Collection
+
+from clerk_fullstack.clerk.token import TOKEN_TIMEOUT_MS, token_script
+from clerk_fullstack.components import routes
+from clerk_fullstack.components.clerk_status import CLERK_FAILED_MESSAGE
+from clerk_fullstack.components.navbar import APP_NAME
+from clerk_fullstack.pages import favorite_color
+from tests.conftest import TEST_ENV
+from tests.e2e.ui_app import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    SCREENSHOTS,
+    ReflexApp,
+    app_environment,
+    copy_project,
+)
+from tests.helpers.mongo import ChildServer, free_port, uri_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+
+CLERK_FAILS_WITHIN_MS = 60_000  # Clerk gives up on its script after 15 s, and retries first
+COLOR_TEXT = re.compile(r"^Your Favorite Color is: (RED|GREEN|BLUE)$")
+LOOPBACK = {"localhost", "127.0.0.1", "[::1]"}
+ENGINE_IO_OPEN = (
+    '0{"sid":"down","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
+)
+EVENT_NAMESPACE = "/_event"
+PAGES = {
+    "home": routes.HOME,
+    "my-favorite-color": routes.FAVORITE_COLOR,
+    "sign-in": routes.SIGN_IN,
+    "sign-up": routes.SIGN_UP,
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the project, with its own `.web/`, for every app in this module."""
+    return copy_project(tmp_path_factory.mktemp("ui") / "app")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _stay_on_this_machine(route: Route) -> None:
+    if urlsplit(route.request.url).hostname in LOOPBACK | {"::1"}:
+        route.continue_()
+    else:
+        route.abort("internetdisconnected")
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh profile that cannot reach anything but this machine."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 760})
+    ctx.set_default_timeout(30_000)
+    ctx.route("**/*", _stay_on_this_machine)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A tab that fails the test on any uncaught script error."""
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    assert errors == []
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def expect_nav_bar(page: Page) -> None:
+    nav = page.locator("#navbar")
+    expect(nav).to_be_visible()
+    expect(nav.get_by_role("link", name=APP_NAME)).to_have_attribute("href", routes.HOME)
+    expect(nav.get_by_role("link", name="My favorite color")).to_have_attribute(
+        "href", routes.FAVORITE_COLOR
+    )
+
+
+@pytest.fixture(scope="class")
+def clerk_app(project: Path, mongo_uri: str) -> Iterator[str]:
+    """Clerk mode: `reflex run --env prod` on one free port, with the test keys; its URL."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    settings.update(MONGO_URI=mongo_uri, FRONTEND=url)
+    app = ReflexApp(
+        project,
+        [
+            *("--env", "prod", "--single-port"),
+            *("--frontend-port", str(port), "--backend-port", str(port)),
+        ],
+        app_environment(settings),
+        ARTIFACTS / "ui-clerk-reflex.log",
+    )
+    app.start(f"{url}/", f"{url}/ping")
+    yield url
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
+    """The local-mode app's MongoDB, in a process the test can stop and start."""
+    server = ChildServer(tmp_path_factory.mktemp("ui-db"), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def users(database: ChildServer) -> Iterator[Collection[dict[str, Any]]]:
+    """The `users` collection the local-mode app reads."""
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        uri_for(database.port), serverSelectionTimeoutMS=10_000
+    )
+    yield client["auth"]["users"]
+    client.close()
+
+
+@pytest.fixture(scope="class")
+def local_app(
+    project: Path, database: ChildServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Local mode: `reflex run` with no Clerk keys, so the stand-in signs users in; its URL."""
+    frontend_port, backend_port = free_port(), free_port()
+    url = f"http://localhost:{frontend_port}"
+    settings = {
+        "CLERK_MODE": "local",
+        "DATA_DIR": str(tmp_path_factory.mktemp("ui-data")),
+        "MONGO_URI": uri_for(database.port),
+        "MONGO_TIMEOUT_MS": "1500",
+        "FRONTEND": url,
+    }
+    app = ReflexApp(
+        project,
+        ["--frontend-port", str(frontend_port), "--backend-port", str(backend_port)],
+        app_environment(settings),
+        ARTIFACTS / "ui-local-reflex.log",
+    )
+    app.start(f"{url}/", f"http://127.0.0.1:{backend_port}/ping")
+    yield url
+    app.stop()
+
+
+def sign_up(page: Page, app_url: str) -> str:
+    """Sign up through the stand-in's form; return the email address."""
+    email = f"ui-{uuid.uuid4().hex[:8]}@example.org"
+    page.goto(f"{app_url}{routes.SIGN_UP}")
+    form = page.locator("#local-clerk-sign-up")
+    form.locator("input[name=email_address]").fill(email)
+    form.locator("input[name=first_name]").fill("Ui")
+    form.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{app_url}{routes.HOME}")
+    return email
+
+
+def shown_color(page: Page, timeout: float = 30_000) -> str:
+    """Wait for the loaded color and return it."""
+    text = page.locator("#color-text")
+    expect(text).to_have_text(COLOR_TEXT, timeout=timeout)
+    match = COLOR_TEXT.match(text.inner_text())
+    assert match is not None
+    return match.group(1)
+
+
+class TestOfflineAgainstClerk:
+    """Clerk mode, production build, and Clerk's servers out of reach."""
+
+    def test_home_renders_with_its_nav_bar(self, clerk_app: str, page: Page) -> None:
+        page.goto(f"{clerk_app}/")
+        expect_nav_bar(page)
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+        expect(page.locator("#home-favorite-color")).to_have_attribute(
+            "href", routes.FAVORITE_COLOR
+        )
+
+    @pytest.mark.parametrize("name", PAGES)
+    def test_clerk_failing_to_load_is_explained(
+        self, clerk_app: str, page: Page, name: str
+    ) -> None:
+        page.goto(f"{clerk_app}{PAGES[name]}")
+        expect_nav_bar(page)
+        expect(page.locator("#clerk-failed")).to_contain_text(
+            CLERK_FAILED_MESSAGE, timeout=CLERK_FAILS_WITHIN_MS
+        )
+        expect(page.locator("#nav-sign-in-failed")).to_be_disabled()
+        # Neither signed-in nor signed-out content claims to know who the user is.
+        expect(page.locator("#color-signed-in")).to_have_count(0)
+        expect(page.locator("#color-signed-out")).to_have_count(0)
+        screenshot(page, name)
+
+    @pytest.mark.parametrize("path", ["/sign-in/factor-one", "/sign-up/verify-email-address"])
+    def test_clerk_sub_paths_are_served(self, clerk_app: str, page: Page, path: str) -> None:
+        response = page.goto(f"{clerk_app}{path}")
+        assert response is not None and response.ok
+        expect_nav_bar(page)
+        expect(page).to_have_title(re.compile("^Sign (in|up)$"))
+
+    def test_a_token_request_never_hangs(self, clerk_app: str, page: Page) -> None:
+        page.goto(f"{clerk_app}/")
+        expect(page.locator("#clerk-failed")).to_be_visible(timeout=CLERK_FAILS_WITHIN_MS)
+        page.set_default_timeout(TOKEN_TIMEOUT_MS + 10_000)
+        result = page.evaluate(token_script())
+        assert result["token"] is None
+        assert "Timed out" in result["error"]
+
+
+class TestFavoriteColorStates:
+    """Local mode: the stand-in signs users in; the test controls the app's MongoDB."""
+
+    def test_signed_out_page_asks_to_sign_in(self, local_app: str, page: Page) -> None:
+        page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
+        expect_nav_bar(page)
+        expect(page.locator("#color-signed-out")).to_contain_text(favorite_color.SIGNED_OUT_MESSAGE)
+        expect(page.locator("#nav-sign-in")).to_have_text("Sign in")
+        expect(page.locator("#page-sign-in")).to_have_text("Sign in")
+        screenshot(page, "my-favorite-color-signed-out")
+
+    def test_user_not_synced_yet_is_rechecked_until_the_webhook_lands(
+        self, local_app: str, page: Page, users: Collection[dict[str, Any]]
+    ) -> None:
+        email = sign_up(page, local_app)
+        expect_nav_bar(page)
+        expect(page.locator("#nav-sign-in")).to_have_count(0)  # the user button instead
+        screenshot(page, "home-signed-in")
+        page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
+        color = shown_color(page)
+        stored = users.find_one({"email": email})
+        assert stored is not None and stored["favoriteColor"] == color
+        expect(page.locator("#color-swatch")).to_have_css("background-color", _css_rgb(color))
+        screenshot(page, "my-favorite-color-signed-in")
+
+        # As for a brand-new sign-up whose `user.created` webhook has not arrived yet:
+        users.delete_one({"_id": stored["_id"]})
+        page.reload()
+        not_synced = page.locator("#color-not-synced")
+        expect(not_synced).to_contain_text(favorite_color.NOT_SYNCED_MESSAGE)
+        expect(not_synced).to_contain_text("Checking again in 1 s...")
+        screenshot(page, "my-favorite-color-not-synced")
+        # The re-checks back off: 1 s, then 2 s, ...
+        expect(not_synced).to_contain_text("Checking again in 2 s...", timeout=10_000)
+        users.insert_one(stored)
+        assert shown_color(page, timeout=20_000) == color
+
+    def test_lost_backend_socket_is_reported_then_recovered(
+        self, local_app: str, page: Page
+    ) -> None:
+        sign_up(page, local_app)
+        backend_down = {"now": True}
+
+        def event_socket(socket: WebSocketRoute) -> None:
+            if not backend_down["now"]:
+                socket.connect_to_server()
+                return
+
+            # A backend refusing the connection, as Socket.IO sees it: the Engine.IO handshake,
+            # then CONNECT_ERROR for Reflex's namespace. Reflex counts the errors and retries.
+            def refuse(message: str | bytes) -> None:
+                if isinstance(message, str) and message.startswith(f"40{EVENT_NAMESPACE},"):
+                    socket.send(f'44{EVENT_NAMESPACE},{{"message":"backend unreachable"}}')
+
+            socket.on_message(refuse)
+            socket.send(ENGINE_IO_OPEN)
+
+        page.route_web_socket(re.compile(EVENT_NAMESPACE), event_socket)
+        page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
+        message = page.locator("#color-backend-unreachable")
+        expect(message).to_contain_text(favorite_color.UNREACHABLE_MESSAGE, timeout=30_000)
+        expect(page.locator("#color-text")).to_have_count(0)
+        screenshot(page, "my-favorite-color-backend-unreachable")
+
+        backend_down["now"] = False
+        shown_color(page, timeout=60_000)
+        expect(message).to_have_count(0)
+
+    def test_database_outage_is_reported_then_recovered(
+        self, local_app: str, page: Page, database: ChildServer
+    ) -> None:
+        sign_up(page, local_app)
+        page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
+        color = shown_color(page)
+
+        database.stop()
+        try:
+            page.get_by_role("button", name="Refresh").click()
+            unreachable = page.locator("#color-unreachable")
+            expect(unreachable).to_contain_text(favorite_color.UNREACHABLE_MESSAGE)
+            expect(page.locator("#color-text")).to_have_count(0)
+            screenshot(page, "my-favorite-color-unreachable")
+        finally:
+            database.start()
+        # The driver finds the server again within a few seconds; until then, try again.
+        deadline = time.monotonic() + 30
+        while True:
+            page.locator("#try-again").click()
+            try:
+                assert shown_color(page, timeout=5_000) == color
+                return
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+
+
+def _css_rgb(color: str) -> str:
+    """The computed `background-color` of a CSS color keyword."""
+    return {"RED": "rgb(255, 0, 0)", "GREEN": "rgb(0, 128, 0)", "BLUE": "rgb(0, 0, 255)"}[color]

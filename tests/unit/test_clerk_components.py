@@ -1,0 +1,148 @@
+"""The Clerk wrappers: what each renders to, where it imports from, and the token script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import reflex as rx
+from reflex_base.components.component import MemoizationLeaf
+
+from clerk_fullstack import clerk
+from clerk_fullstack.clerk import library
+from clerk_fullstack.clerk.base import ClerkComponent
+from clerk_fullstack.clerk.token import GET_TOKEN_FUNCTION, token_script
+from clerk_fullstack.settings import decode_publishable_key, get_settings
+from clerk_fullstack.state import FavoriteColorState
+from clerk_fullstack.state.favorite_color import read_token_result
+from tests.helpers.tokens import TEST_HOST
+
+WRAPPERS: dict[str, type[ClerkComponent]] = {
+    "ClerkProvider": clerk.ClerkProvider,
+    "Show": clerk.Show,
+    "SignInButton": clerk.SignInButton,
+    "SignUpButton": clerk.SignUpButton,
+    "SignOutButton": clerk.SignOutButton,
+    "UserButton": clerk.UserButton,
+    "SignIn": clerk.SignIn,
+    "SignUp": clerk.SignUp,
+    "ClerkLoading": clerk.ClerkLoading,
+    "ClerkLoaded": clerk.ClerkLoaded,
+    "ClerkFailed": clerk.ClerkFailed,
+    "ClerkDegraded": clerk.ClerkDegraded,
+}
+
+
+def test_clerk_mode_imports_the_pinned_core_3_sdk() -> None:
+    assert clerk.CLERK_REACT == "@clerk/react@6.17.2"
+    assert library.clerk_library() == "@clerk/react@6.17.2"
+
+
+@pytest.mark.parametrize("tag", WRAPPERS)
+def test_each_wrapper_imports_its_tag_from_the_chosen_library(tag: str) -> None:
+    component = WRAPPERS[tag].create()
+    imports = component._get_imports()
+    assert [var.tag for var in imports["@clerk/react@6.17.2"]] == [tag]
+    assert str(component).startswith(f"jsx({tag},")
+
+
+def test_no_wrapper_uses_the_legacy_sdk() -> None:
+    package = Path(clerk.__file__).parent
+    for module in package.glob("*.py"):
+        assert "@clerk/clerk-react" not in module.read_text(), module.name
+
+
+def test_local_mode_imports_the_stand_in(
+    env: pytest.MonkeyPatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.setenv("CLERK_MODE", "local")
+    env.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(library, "LOCAL_CLERK_MODULE", "$/public/stand_in.jsx")
+    assert library.clerk_library() == "$/public/stand_in.jsx"
+    component = clerk.user_button()
+    assert "$/public/stand_in.jsx" in component._get_imports()
+
+
+def test_local_mode_without_a_stand_in_falls_back_to_clerk(
+    env: pytest.MonkeyPatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.setenv("CLERK_MODE", "local")
+    env.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(library, "LOCAL_CLERK_MODULE", None)
+    assert library.clerk_library() == clerk.CLERK_REACT
+
+
+def test_provider_takes_the_key_from_settings_and_our_own_pages() -> None:
+    provider = str(clerk.clerk_provider(sign_in_url="/sign-in", sign_up_url="/sign-up"))
+    key = get_settings().clerk_publishable_key
+    assert key is not None and decode_publishable_key(key) == TEST_HOST
+    assert f'publishableKey:"{key}"' in provider
+    assert 'signInUrl:"/sign-in"' in provider
+    assert 'signUpUrl:"/sign-up"' in provider
+    assert 'afterSignOutUrl:"/"' in provider
+    # Clerk navigates with React Router, so moving between pages keeps the Reflex socket.
+    assert "routerPush:((to) => clerkNavigate(to))" in provider
+
+
+def test_provider_never_renders_a_secret() -> None:
+    settings = get_settings()
+    rendered = str(clerk.clerk_provider(sign_in_url="/a", sign_up_url="/b"))
+    for secret in (settings.clerk_secret_key, settings.clerk_webhook_secret):
+        assert secret is not None and secret not in rendered
+
+
+def test_signed_in_and_signed_out_are_show_with_when() -> None:
+    inside = rx.text("hello")
+    assert str(clerk.signed_in(inside)).startswith('jsx(Show,{when:"signed-in"}')
+    assert str(clerk.signed_out(inside)).startswith('jsx(Show,{when:"signed-out"}')
+
+
+def test_show_takes_authorization_checks_and_a_fallback() -> None:
+    rendered = str(clerk.show(when={"role": "admin"}, fallback=rx.text("no")))
+    assert 'when:({ ["role"] : "admin" })' in rendered
+    assert "fallback:(jsx(RadixThemesText" in rendered
+
+
+def test_props_are_camel_cased() -> None:
+    rendered = str(clerk.sign_in(routing="path", path="/sign-in", sign_up_url="/sign-up"))
+    assert rendered == 'jsx(SignIn,{path:"/sign-in",routing:"path",signUpUrl:"/sign-up"},)'
+    assert 'afterSwitchSessionUrl:"/"' in str(clerk.user_button(after_switch_session_url="/"))
+
+
+@pytest.mark.parametrize("button", [clerk.SignInButton, clerk.SignUpButton, clerk.SignOutButton])
+def test_buttons_keep_their_child_unmemoized(button: type[ClerkComponent]) -> None:
+    # Clerk clones the one child to add onClick; a memo wrapper in between would swallow it.
+    assert issubclass(button, MemoizationLeaf)
+
+
+def test_token_bridge_uses_use_auth_and_never_rejects() -> None:
+    bridge = clerk.clerk_token_bridge()
+    assert [var.tag for var in bridge._get_imports()["@clerk/react@6.17.2"]] == ["useAuth"]
+    (code,) = bridge.add_custom_code()
+    assert "useAuth()" in code
+    assert f"{GET_TOKEN_FUNCTION} = fetchToken" in code
+    assert "catch (error)" in code
+
+
+def test_token_request_runs_the_script_with_the_handler_as_callback() -> None:
+    spec = clerk.request_session_token(FavoriteColorState.receive_token, skip_cache=True)
+    args = {name._js_expr: value._var_value for name, value in spec.args}
+    assert args["javascript_code"] == token_script(skip_cache=True)
+    assert '{"skipCache": true}' in args["javascript_code"]
+    assert "favorite_color_state.receive_token" in args["callback"]
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({"token": "abc", "error": None}, ("abc", None)),
+        ({"token": None, "error": None}, (None, None)),
+        ({"token": "", "error": None}, (None, None)),
+        ({"token": None, "error": "offline"}, (None, "offline")),
+        ({"token": 42}, (None, None)),
+        (None, (None, "The browser sent no token result")),
+        ("abc", (None, "The browser sent no token result")),
+    ],
+)
+def test_read_token_result(result: object, expected: tuple[str | None, str | None]) -> None:
+    assert read_token_result(result) == expected
