@@ -15,5 +15,6 @@ config = rx.Config(
     # Only the browser origin gets CORS grants, for Reflex's socket and for our REST routes.
     cors_allowed_origins=[settings.frontend],
     telemetry_enabled=False,
+    plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[SitemapPlugin],
 )

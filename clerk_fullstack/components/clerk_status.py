@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_lucide import icon
 
 from clerk_fullstack.clerk import clerk_degraded, clerk_failed
 
@@ -18,7 +19,7 @@ def clerk_failed_banner() -> rx.Component:
     """A clear message in place of Clerk's components when its script cannot load."""
     return clerk_failed(
         rx.callout.root(
-            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.icon(icon("triangle_alert")),
             rx.callout.text(rx.text.strong(CLERK_FAILED_MESSAGE), " ", CLERK_FAILED_HINT),
             color_scheme="red",
             role="alert",
@@ -32,7 +33,7 @@ def clerk_degraded_banner() -> rx.Component:
     """A warning while Clerk runs in degraded mode."""
     return clerk_degraded(
         rx.callout.root(
-            rx.callout.icon(rx.icon("info")),
+            rx.callout.icon(icon("info")),
             rx.callout.text(CLERK_DEGRADED_MESSAGE),
             color_scheme="amber",
             role="status",

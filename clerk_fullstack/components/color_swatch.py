@@ -9,7 +9,7 @@ import reflex as rx
 
 def color_swatch(color: rx.Var[str] | str, **props: Any) -> rx.Component:
     """A swatch of `color` (a CSS color name such as `red`)."""
-    component: rx.Component = rx.box(
+    return rx.box(
         width="4em",
         height="4em",
         border_radius="var(--radius-3)",
@@ -19,4 +19,3 @@ def color_swatch(color: rx.Var[str] | str, **props: Any) -> rx.Component:
         aria_label=color,
         **props,
     )
-    return component

@@ -10,7 +10,7 @@ from clerk_fullstack.components.navbar import navbar
 
 def layout(*children: rx.Component) -> rx.Component:
     """Wrap a page's content in the shared frame."""
-    component: rx.Component = rx.box(
+    return rx.box(
         navbar(),
         rx.container(
             rx.vstack(
@@ -25,4 +25,3 @@ def layout(*children: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
     )
-    return component

@@ -19,7 +19,7 @@ APP_NAME = "Clerk Fullstack"
 
 def account_control() -> rx.Component:
     """The user button if signed in, else "Sign in" (disabled while Clerk cannot load)."""
-    component: rx.Component = rx.box(
+    return rx.box(
         clerk_loading(rx.spinner(size="2")),
         clerk_failed(
             rx.button(
@@ -30,12 +30,11 @@ def account_control() -> rx.Component:
         signed_out(sign_in_button(rx.button("Sign in", id="nav-sign-in"), mode="redirect")),
         id="nav-account",
     )
-    return component
 
 
 def navbar() -> rx.Component:
     """The top bar."""
-    component: rx.Component = rx.el.nav(
+    return rx.el.nav(
         rx.hstack(
             rx.link(rx.heading(APP_NAME, size="5"), href=routes.HOME, underline="none"),
             rx.spacer(),
@@ -51,4 +50,3 @@ def navbar() -> rx.Component:
         border_bottom="1px solid var(--gray-a5)",
         width="100%",
     )
-    return component

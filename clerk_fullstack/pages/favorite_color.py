@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_lucide import icon
 
 from clerk_fullstack.clerk import (
     clerk_loading,
@@ -25,25 +26,19 @@ UNREACHABLE_MESSAGE = "The server could not be reached to fetch your favorite co
 
 
 def _try_again() -> rx.Component:
-    component: rx.Component = rx.button(
-        "Try again", on_click=FavoriteColorState.load, variant="soft", id="try-again"
-    )
-    return component
+    return rx.button("Try again", on_click=FavoriteColorState.load, variant="soft", id="try-again")
 
 
 def _loading() -> rx.Component:
-    component: rx.Component = rx.hstack(
-        rx.spinner(), rx.text(LOADING_MESSAGE), align="center", id="color-loading"
-    )
-    return component
+    return rx.hstack(rx.spinner(), rx.text(LOADING_MESSAGE), align="center", id="color-loading")
 
 
 def _loaded() -> rx.Component:
-    component: rx.Component = rx.hstack(
+    return rx.hstack(
         color_swatch(FavoriteColorState.color.lower(), id="color-swatch"),
         rx.text(LOADED_PREFIX, rx.text.strong(FavoriteColorState.color), size="5", id="color-text"),
         rx.icon_button(
-            rx.icon("refresh_cw"),
+            icon("refresh_cw"),
             on_click=FavoriteColorState.load,
             variant="ghost",
             aria_label="Refresh",
@@ -51,12 +46,11 @@ def _loaded() -> rx.Component:
         align="center",
         spacing="4",
     )
-    return component
 
 
 def _not_synced() -> rx.Component:
-    component: rx.Component = rx.callout.root(
-        rx.callout.icon(rx.icon("hourglass")),
+    return rx.callout.root(
+        rx.callout.icon(icon("hourglass")),
         rx.callout.text(NOT_SYNCED_MESSAGE),
         rx.cond(
             FavoriteColorState.retry_in > 0,
@@ -70,12 +64,11 @@ def _not_synced() -> rx.Component:
         color_scheme="amber",
         id="color-not-synced",
     )
-    return component
 
 
 def _invalid_session() -> rx.Component:
-    component: rx.Component = rx.callout.root(
-        rx.callout.icon(rx.icon("shield_alert")),
+    return rx.callout.root(
+        rx.callout.icon(icon("shield_alert")),
         rx.callout.text(INVALID_SESSION_MESSAGE),
         rx.hstack(
             sign_out_button(rx.button("Sign in again"), redirect_url=routes.SIGN_IN),
@@ -84,33 +77,30 @@ def _invalid_session() -> rx.Component:
         color_scheme="red",
         id="color-invalid-session",
     )
-    return component
 
 
 def _unreachable() -> rx.Component:
-    component: rx.Component = rx.callout.root(
-        rx.callout.icon(rx.icon("wifi_off")),
+    return rx.callout.root(
+        rx.callout.icon(icon("wifi_off")),
         rx.callout.text(UNREACHABLE_MESSAGE, " Check your connection and try again."),
         rx.box(_try_again()),
         color_scheme="red",
         id="color-unreachable",
     )
-    return component
 
 
 def _backend_unreachable() -> rx.Component:
-    component: rx.Component = rx.callout.root(
-        rx.callout.icon(rx.icon("wifi_off")),
+    return rx.callout.root(
+        rx.callout.icon(icon("wifi_off")),
         rx.callout.text(UNREACHABLE_MESSAGE, " Reconnecting..."),
         color_scheme="red",
         id="color-backend-unreachable",
     )
-    return component
 
 
 def _signed_in_content() -> rx.Component:
     # Mounted only while Clerk says "signed in": each mount re-verifies, each unmount forgets.
-    component: rx.Component = rx.box(
+    return rx.box(
         rx.cond(
             # No socket to the backend: nothing can load until Reflex reconnects (it retries).
             backend_unreachable & (FavoriteColorState.status != ColorStatus.LOADED),
@@ -128,17 +118,15 @@ def _signed_in_content() -> rx.Component:
         on_unmount=FavoriteColorState.forget,
         id="color-signed-in",
     )
-    return component
 
 
 def _signed_out_content() -> rx.Component:
-    component: rx.Component = rx.vstack(
+    return rx.vstack(
         rx.text(SIGNED_OUT_MESSAGE, size="4"),
         sign_in_button(rx.button("Sign in", id="page-sign-in")),
         on_mount=FavoriteColorState.forget,
         id="color-signed-out",
     )
-    return component
 
 
 def favorite_color_page() -> rx.Component:

@@ -23,7 +23,6 @@ from playwright.sync_api import (
     Route,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
 from pymongo import MongoClient
 from pymongo.collection import Collection
@@ -36,8 +35,6 @@ from clerk_fullstack.pages import favorite_color
 from tests.conftest import TEST_ENV
 from tests.e2e.ui_app import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     SCREENSHOTS,
     ReflexApp,
     app_environment,
@@ -66,15 +63,6 @@ PAGES = {
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of the project, with its own `.web/`, for every app in this module."""
     return copy_project(tmp_path_factory.mktemp("ui") / "app")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _stay_on_this_machine(route: Route) -> None:

@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pymongo import MongoClient
 
 from tests.e2e.ui_app import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     SCREENSHOTS,
     ReflexApp,
     app_environment,
@@ -111,15 +109,6 @@ def stop_embedded_database(project: Path) -> None:
         if b"clerk_fullstack.embedded_mongo" in cmdline and cwd == project.resolve():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(proc.name), signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
