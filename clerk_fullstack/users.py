@@ -58,10 +58,8 @@ async def save_profile(profile: UserProfile) -> SyncResult:
     now = utcnow()
     newer_than_stored = {
         "clerkUserId": profile.clerk_user_id,
-        "$or": [
-            {"clerkUpdatedAt": {"$lt": profile.clerk_updated_at}},
-            {"clerkUpdatedAt": None},
-        ],
+        # Missing, null or older, as one condition: with `$or` SecantusDB scans the collection.
+        "clerkUpdatedAt": {"$not": {"$gte": profile.clerk_updated_at}},
     }
     fields: dict[str, Any] = {
         "email": profile.email,
@@ -87,14 +85,23 @@ async def save_profile(profile: UserProfile) -> SyncResult:
             # The user exists with a version >= ours, or a concurrent insert won the race:
             # retry as a plain conditional update, which applies only if ours is newer.
             result = await users.update_one(newer_than_stored, {"$set": fields})
-            return SyncResult.UPDATED if result.matched_count else SyncResult.UNCHANGED
+            if result.matched_count:
+                return SyncResult.UPDATED
+            # A redelivery. If the first attempt inserted the user but failed before its
+            # tombstone check, this is where a delete that landed meanwhile still wins.
+            return await _remove_if_deleted(profile.clerk_user_id, SyncResult.UNCHANGED)
         if result.upserted_id is None:
             return SyncResult.UPDATED
         # A delete may have landed before this insert; its tombstone wins.
-        if await DeletedUser.get_pymongo_collection().find_one({"_id": profile.clerk_user_id}):
-            await users.delete_one({"_id": result.upserted_id})
-            return SyncResult.GONE
-        return SyncResult.CREATED
+        return await _remove_if_deleted(profile.clerk_user_id, SyncResult.CREATED)
+
+
+async def _remove_if_deleted(clerk_user_id: str, otherwise: SyncResult) -> SyncResult:
+    """Remove the user if a tombstone says it was deleted (GONE); else return `otherwise`."""
+    if await DeletedUser.get_pymongo_collection().find_one({"_id": clerk_user_id}):
+        await User.get_pymongo_collection().delete_one({"clerkUserId": clerk_user_id})
+        return SyncResult.GONE
+    return otherwise
 
 
 async def delete_user(*, clerk_user_id: str) -> SyncResult:

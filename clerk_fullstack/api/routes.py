@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from clerk_fullstack import db, users
+from clerk_fullstack import db, users_batched
 from clerk_fullstack.api.responses import app_error_handler, message
 from clerk_fullstack.api.webhooks import receive_webhook
 from clerk_fullstack.auth import verify_session_token
@@ -37,7 +37,7 @@ def session_token(request: Request) -> str | None:
 async def favorite_color(request: Request) -> JSONResponse:
     """GET /user/favoriteColor: the signed-in user's color."""
     claims = await verify_session_token(session_token(request))
-    color = await users.get_favorite_color(clerk_user_id=claims.user_id)
+    color = await users_batched.get_favorite_color(clerk_user_id=claims.user_id)
     if color is None:
         return message("User not found", success=False, status_code=404)
     return JSONResponse(

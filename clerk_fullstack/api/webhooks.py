@@ -7,7 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import users
+from clerk_fullstack import users, users_batched
 from clerk_fullstack.api.responses import message
 from clerk_fullstack.errors import AppError, PayloadTooLargeError
 from clerk_fullstack.events import OtherEvent, UserDeleted, parse_event, verify_webhook
@@ -44,7 +44,11 @@ async def receive_webhook(request: Request) -> JSONResponse:
         result = await users.delete_user(clerk_user_id=event.clerk_user_id)
         user_id = event.clerk_user_id
     else:
-        result = await users.save_profile(event.profile)
+        if event.type == "user.created":
+            # Batched with concurrent deliveries: one insert_many instead of one upsert each.
+            result = await users_batched.create_user(event.profile)
+        else:
+            result = await users.save_profile(event.profile)
         user_id = event.profile.clerk_user_id
     logger.info("Webhook %s for %s: %s", request.headers.get("svix-id"), user_id, result)
     return message(f"Webhook received: user {result}")

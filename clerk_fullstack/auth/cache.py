@@ -97,9 +97,10 @@ class VerifiedTokenCache:
 
     def _evict(self, now: float) -> None:
         """Drop expired entries; if none were, drop the oldest quarter (insertion order)."""
-        expired = [t for t, e in self._entries.items() if e.claims.exp <= now - self.leeway]
-        for token in expired:
-            del self._entries[token]
+        entries = list(self._entries.items())  # a snapshot: safe if another thread inserts
+        for token, entry in entries:
+            if entry.claims.exp <= now - self.leeway:
+                self._entries.pop(token, None)
         if len(self._entries) >= self.max_entries:
             for token in list(self._entries)[: max(1, self.max_entries // 4)]:
-                del self._entries[token]
+                self._entries.pop(token, None)

@@ -60,7 +60,11 @@ class SessionVerifier:
             header = read_header(token)
             key = await self.key_source.get_key(header.kid)
             claims = verify_token(
-                token, key, issuer=self.issuer, authorized_parties=self.authorized_parties
+                token,
+                key,
+                issuer=self.issuer,
+                authorized_parties=self.authorized_parties,
+                header=header,
             )
             self.cache.put(token, claims, kid=header.kid, key=key)
             return claims

@@ -240,3 +240,18 @@ async def test_rejections_are_logged_with_their_reason(
     body, headers = signed_webhook(user_created())
     await api.post("/webhooks", content=body, headers={**headers, "svix-signature": "v1,AAAA"})
     assert "POST /webhooks rejected with 400: invalid-signature" in caplog.text
+
+
+async def test_redelivered_create_removes_a_user_whose_tombstone_check_failed(
+    api: httpx.AsyncClient,
+) -> None:
+    # The first attempt inserted the user, then the database failed before the tombstone check
+    # (the sender got a 503); a delete landed meanwhile. The redelivery must not leave the user.
+    await User.get_pymongo_collection().insert_one(
+        {"clerkUserId": EXAMPLE_USER_ID, "favoriteColor": "RED", "clerkUpdatedAt": 1000}
+    )
+    await DeletedUser.get_pymongo_collection().insert_one({"_id": EXAMPLE_USER_ID})
+    response = await deliver(api, user_created(updated_at=1000), msg_id="msg_retried")
+    assert response.status_code == 200
+    assert response.json()["message"] == "Webhook received: user gone"
+    assert await stored() is None

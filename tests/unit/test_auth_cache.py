@@ -14,7 +14,7 @@ from clerk_fullstack.auth import session as session_module
 from clerk_fullstack.auth.cache import VerifiedTokenCache
 from clerk_fullstack.auth.keys import StaticKeySource
 from clerk_fullstack.auth.session import SessionVerifier
-from clerk_fullstack.auth.tokens import verify_token
+from clerk_fullstack.auth.tokens import SessionClaims, verify_token
 from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
 from tests.helpers.tokens import (
     TEST_FRONTEND,
@@ -186,3 +186,20 @@ def test_entries_belong_to_one_verifier(signing_key: SigningKey) -> None:
         authorized_parties=["https://elsewhere.example"],
     )
     assert reason_of(lambda: stricter.verify(token)) == "token-invalid-authorized-parties"
+
+
+def test_expired_entries_are_evicted_before_live_ones(signing_key: SigningKey) -> None:
+    cache = VerifiedTokenCache(max_entries=2)
+    key = signing_key.private_key.public_key()
+    now = int(time.time())
+
+    def claims(sub: str, exp: int) -> SessionClaims:
+        return SessionClaims(sub=sub, iss=TEST_ISSUER, exp=exp, iat=now - 60, nbf=now - 60)
+
+    cache.put("old", claims("user_old", now - 30), kid=None, key=key)
+    cache.put("live", claims("user_live", now + 60), kid=None, key=key)
+    cache.put("new", claims("user_new", now + 60), kid=None, key=key)
+
+    assert cache.get("old") is None
+    assert cache.get("live") is not None
+    assert cache.get("new") is not None
