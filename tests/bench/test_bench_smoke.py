@@ -1,0 +1,32 @@
+"""The benchmark command works end to end (a short smoke run; figures are printed, not judged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.backend import ROOT, reflex_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "--smoke"],
+        cwd=ROOT,
+        env=reflex_env({}),
+        capture_output=True,
+        text=True,
+        timeout=840,
+        check=False,
+    )
+    (tmp_path / "bench.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = result.stdout
+    for row in ("route req/s", "route app CPU µs/req", "ingest events/s", "× its RSA floor"):
+        assert row in table
+    lost_row = next(line for line in table.splitlines() if line.startswith("| ingest lost"))
+    assert "| 0/0/0 | 0/0/0 |" in lost_row  # ours and the baseline: nothing lost or duplicated
