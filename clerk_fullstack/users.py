@@ -38,15 +38,22 @@ class UserProfile:
     """Clerk's `updated_at` in milliseconds: the version of this profile."""
 
 
+def database_unavailable(exc: BaseException) -> DatabaseUnavailableError:
+    """The app error (HTTP 503, so senders retry) for a driver failure."""
+    error = DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}")
+    error.__cause__ = exc
+    return error
+
+
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
-    """Turn driver failures into `DatabaseUnavailableError` (HTTP 503, so senders retry)."""
+    """Turn driver failures, other than duplicate keys, into `DatabaseUnavailableError`."""
     try:
         yield
     except DuplicateKeyError:
         raise
     except PyMongoError as exc:
-        raise DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}") from exc
+        raise database_unavailable(exc) from exc
 
 
 async def save_profile(profile: UserProfile) -> SyncResult:
@@ -113,18 +120,3 @@ async def delete_user(*, clerk_user_id: str) -> SyncResult:
         )
         result = await User.get_pymongo_collection().delete_one({"clerkUserId": clerk_user_id})
     return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
-
-
-async def get_favorite_color(*, clerk_user_id: str) -> FavoriteColor | None:
-    """The user's favorite color, or None when the user is not stored (yet)."""
-    with _database_errors():
-        doc = await User.get_pymongo_collection().find_one(
-            {"clerkUserId": clerk_user_id}, {"favoriteColor": 1, "_id": 0}
-        )
-    return FavoriteColor(doc["favoriteColor"]) if doc else None
-
-
-async def get_user(*, clerk_user_id: str) -> User | None:
-    """The stored user, or None."""
-    with _database_errors():
-        return await User.find_one(User.clerk_user_id == clerk_user_id)

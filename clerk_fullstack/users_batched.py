@@ -18,17 +18,10 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from clerk_fullstack import users
 from clerk_fullstack.batching import PerLoop
-from clerk_fullstack.errors import DatabaseUnavailableError
 from clerk_fullstack.models import DeletedUser, FavoriteColor, User, utcnow
-from clerk_fullstack.users import SyncResult, UserProfile
+from clerk_fullstack.users import SyncResult, UserProfile, database_unavailable
 
 DUPLICATE_KEY = 11000
-
-
-def _unavailable(exc: BaseException) -> DatabaseUnavailableError:
-    error = DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}")
-    error.__cause__ = exc
-    return error
 
 
 async def _create_many(
@@ -61,9 +54,9 @@ async def _create_many(
             if error.get("code") == DUPLICATE_KEY:
                 existing.append(index)
             else:
-                outcomes[index] = _unavailable(exc)
+                outcomes[index] = database_unavailable(exc)
     except PyMongoError as exc:
-        raise _unavailable(exc) from exc
+        raise database_unavailable(exc) from exc
     inserted = [i for i in range(len(docs)) if i not in existing and outcomes[i] is None]
     if inserted:
         # A delete may have landed before these inserts; its tombstone wins (as in users.py).
@@ -83,7 +76,7 @@ async def _create_many(
                     }
                 )
         except PyMongoError as exc:
-            raise _unavailable(exc) from exc
+            raise database_unavailable(exc) from exc
         for i in inserted:
             outcomes[i] = SyncResult.GONE if docs[i]["clerkUserId"] in gone else SyncResult.CREATED
     for i in existing:
@@ -103,7 +96,7 @@ async def _colors_many(clerk_user_ids: Sequence[str]) -> list[FavoriteColor | No
         )
         found = {doc["clerkUserId"]: doc["favoriteColor"] async for doc in cursor}
     except PyMongoError as exc:
-        raise _unavailable(exc) from exc
+        raise database_unavailable(exc) from exc
     return [FavoriteColor(found[i]) if i in found else None for i in clerk_user_ids]
 
 

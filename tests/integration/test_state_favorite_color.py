@@ -11,7 +11,7 @@ import reflex as rx
 from beanie import init_beanie
 from reflex.event import EventSpec
 
-from clerk_fullstack import db, users
+from clerk_fullstack import db, users, users_batched
 from clerk_fullstack.models import DOCUMENT_MODELS, User
 from clerk_fullstack.settings import get_settings
 from clerk_fullstack.state import SYNC_RETRY_DELAYS, ColorStatus, FavoriteColorState
@@ -59,7 +59,7 @@ async def create_user(user_id: str) -> str:
         clerk_user_id=user_id, email=None, first_name=None, last_name=None, clerk_updated_at=1
     )
     assert await users.save_profile(profile) == users.SyncResult.CREATED
-    color = await users.get_favorite_color(clerk_user_id=user_id)
+    color = await users_batched.get_favorite_color(clerk_user_id=user_id)
     assert color is not None
     return color.value
 
