@@ -24,8 +24,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-HARNESS = BENCH / "harness"
-SEED_SRC = BENCH / "seed-express"
+HARNESS = BENCH / "vendor" / "harness"
+SEED_SRC = BENCH / "vendor" / "seed-express"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
 CACHE = Path(os.environ.get("CLERK_BENCH_CACHE", "/tmp/clerk-bench-cache"))
@@ -115,7 +115,7 @@ def ensure_seed_build() -> Path:
     return target
 
 
-# `.env` too: the backend must start from environment variables alone (backend issue).
+# `.env` too: the backend must start from environment variables alone (as the README documents).
 APP_EXCLUDE = (
     ".env",
     ".venv",
@@ -350,7 +350,7 @@ def start_ours(
     workers: int | None = None,
     redis_url: str | None = None,
 ) -> Server:
-    """Our backend exactly as the backend issue starts it: `reflex run --env prod --backend-only`,
+    """Our backend exactly as the README starts it: `reflex run --env prod --backend-only`,
     configured by environment variables alone."""
     port = free_port()
     env = _clean_env()

@@ -5,11 +5,11 @@
 
 Each round starts both targets in turn (the order flips every round), each on a fresh, empty
 SecantusDB with the same fixtures (keys, webhook secret), and drives it with the baseline
-harness (bench/harness/loadgen.py): N signed `user.created` webhooks, then
-`GET /user/favoriteColor` with Clerk-shaped tokens. Ours runs exactly as the backend issue says:
+harness (bench/vendor/harness/loadgen.py): N signed `user.created` webhooks, then
+`GET /user/favoriteColor` with Clerk-shaped tokens. Ours runs exactly as the README says:
 `reflex run --env prod --backend-only --backend-host 127.0.0.1 --backend-port PORT`, from a
 private copy of the app, configured by environment variables alone. The baseline is built from
-bench/seed-express with `npm ci` in a cache dir. Prints a side-by-side table (medians) with
+bench/vendor/seed-express with `npm ci` in a cache dir. Prints a side-by-side table (medians) with
 ratios; raw JSON and logs stay in the work dir.
 """
 
@@ -562,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     table = render(report)
     (work / "table.md").write_text(table + "\n")
-    latest = common.BENCH / "results" / "tmp"
+    latest = common.BENCH / "results"
     latest.mkdir(parents=True, exist_ok=True)
     shutil.copy(work / "report.json", latest / "report.json")
     shutil.copy(work / "table.md", latest / "table.md")

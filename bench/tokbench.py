@@ -6,7 +6,7 @@ Run with the app's directory on sys.path (run.py does: cwd = the app copy). Case
   of users' tokens, cycled), i.e. amortized the way the benchmarked route sees it.
 - ours_unique: `SessionVerifier.verify` where every token is new (no reuse at all).
 - pyjwt_decode: `jwt.decode` with a key object and the baseline's options, plus an azp check
-  (the baseline harness's `pyjwt_decode_keyobj` case, ../shared/baseline/bench/tokbench).
+  (the baseline harness's `pyjwt_decode_keyobj` case, vendored in bench/vendor/harness).
 - floor: `cryptography` RSA PKCS#1 v1.5 SHA-256 verify of header.payload only.
 
 Prints one JSON object: wall and CPU microseconds per call (median of repeats).
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "harness"))
+sys.path.insert(0, str(HERE / "vendor" / "harness"))
 sys.path.insert(0, str(Path.cwd()))
 
 import jwt  # noqa: E402
@@ -97,7 +97,7 @@ def main() -> None:
     )
     a = ap.parse_args()
 
-    from clerk_fullstack.auth.keys import StaticKeySource
+    from clerk_fullstack.auth.key_sources import StaticKeySource
     from clerk_fullstack.auth.session import SessionVerifier
 
     fx = keymod.load(a.fixtures)

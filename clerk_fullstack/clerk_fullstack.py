@@ -2,14 +2,16 @@
 
 import reflex as rx
 
-from clerk_fullstack import db
-from clerk_fullstack.api import build_api
-from clerk_fullstack.clerk import clerk_provider, clerk_token_bridge
-from clerk_fullstack.components import routes
+from clerk_fullstack import db, routes
+from clerk_fullstack.api.app import build_api
+from clerk_fullstack.clerk.provider import clerk_provider
+from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
 from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.startup import start
 
-get_settings()  # Fail at start, with a message naming the variable, on a malformed setting.
+# Fail at start, with a message naming the variable, on a malformed setting; then resolve the
+# Clerk instance (in local mode this creates the stand-in's secrets on first run).
+start()
 
 # App wraps nest by priority, highest outermost: Reflex's error boundary (55) stays outside
 # Clerk, so a provider that fails to render shows Reflex's error page, not a blank one.

@@ -10,17 +10,23 @@ from typing import Any
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from clerk_fullstack.errors import WebhookError
-from clerk_fullstack.users import UserProfile
+from clerk_fullstack.models import UserProfile
 
 SVIX_HEADERS = ("svix-id", "svix-timestamp", "svix-signature")
 USER_EVENTS = ("user.created", "user.updated", "user.deleted")
 
 
 @dataclass(frozen=True, slots=True)
-class UserChanged:
-    """`user.created` or `user.updated`: the profile to store."""
+class UserCreated:
+    """`user.created`: the profile of a new user."""
 
-    type: str
+    profile: UserProfile
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdated:
+    """`user.updated`: the user's new profile."""
+
     profile: UserProfile
 
 
@@ -38,7 +44,7 @@ class OtherEvent:
     type: str
 
 
-ClerkEvent = UserChanged | UserDeleted | OtherEvent
+ClerkEvent = UserCreated | UserUpdated | UserDeleted | OtherEvent
 
 
 def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:
@@ -79,16 +85,14 @@ def parse_event(payload: Any) -> ClerkEvent:
         raise WebhookError(
             f"{event_type} payload has no integer 'data.updated_at'", reason="invalid-payload"
         )
-    return UserChanged(
-        type=event_type,
-        profile=UserProfile(
-            clerk_user_id=user_id,
-            email=primary_email(data),
-            first_name=_optional_str(data.get("first_name")),
-            last_name=_optional_str(data.get("last_name")),
-            clerk_updated_at=updated_at,
-        ),
+    profile = UserProfile(
+        clerk_user_id=user_id,
+        email=primary_email(data),
+        first_name=_optional_str(data.get("first_name")),
+        last_name=_optional_str(data.get("last_name")),
+        clerk_updated_at=updated_at,
     )
+    return UserCreated(profile) if event_type == "user.created" else UserUpdated(profile)
 
 
 def primary_email(data: Mapping[str, Any]) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from beanie import Document, Indexed
 from pydantic import ConfigDict, Field
@@ -27,6 +28,18 @@ class FavoriteColor(StrEnum):
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    """The user fields Clerk reports (a `user.created`/`user.updated` event, or its API)."""
+
+    clerk_user_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    clerk_updated_at: int
+    """Clerk's `updated_at` in milliseconds: the version of this profile."""
 
 
 class User(Document):
@@ -61,3 +74,54 @@ class DeletedUser(Document):
 
 
 DOCUMENT_MODELS: list[type[Document]] = [User, DeletedUser]
+
+
+def _stored_name(model: type[Document], attribute: str) -> str:
+    field = model.model_fields[attribute]
+    return field.alias or attribute
+
+
+@dataclass(frozen=True, slots=True)
+class UserFields:
+    """The stored (aliased) names of `User` fields for raw queries: `first_name` → `firstName`."""
+
+    clerk_user_id: str = _stored_name(User, "clerk_user_id")
+    email: str = _stored_name(User, "email")
+    first_name: str = _stored_name(User, "first_name")
+    last_name: str = _stored_name(User, "last_name")
+    favorite_color: str = _stored_name(User, "favorite_color")
+    created_at: str = _stored_name(User, "created_at")
+    updated_at: str = _stored_name(User, "updated_at")
+    clerk_updated_at: str = _stored_name(User, "clerk_updated_at")
+
+
+USER = UserFields()
+"""`USER.first_name == "firstName"`: field names checked by mypy, spelled by the model."""
+TOMBSTONE_ID = "_id"
+"""`DeletedUser` is keyed by the Clerk user id."""
+TOMBSTONE_DELETED_AT = _stored_name(DeletedUser, "deleted_at")
+
+
+def profile_fields(profile: UserProfile, *, now: datetime) -> dict[str, Any]:
+    """The fields an event may change on a stored user (never its color or creation time)."""
+    return {
+        USER.email: profile.email,
+        USER.first_name: profile.first_name,
+        USER.last_name: profile.last_name,
+        USER.clerk_updated_at: profile.clerk_updated_at,
+        USER.updated_at: now,
+    }
+
+
+def new_user_fields(*, now: datetime) -> dict[str, Any]:
+    """The fields only a new user gets: a random favorite color and its creation time."""
+    return {USER.favorite_color: FavoriteColor.random().value, USER.created_at: now}
+
+
+def new_user_document(profile: UserProfile, *, now: datetime) -> dict[str, Any]:
+    """The whole document of a new user: the one place a user's stored shape is spelled out."""
+    return {
+        USER.clerk_user_id: profile.clerk_user_id,
+        **profile_fields(profile, now=now),
+        **new_user_fields(now=now),
+    }

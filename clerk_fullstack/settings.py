@@ -1,4 +1,8 @@
-"""The one settings object: every environment variable the app reads, validated at start."""
+"""The one settings object: every environment variable the app reads, validated at start.
+
+Reading settings has no side effects; what must be created at start (the local Clerk
+stand-in's secrets) is resolved afterwards, by `clerk_instance.get_clerk_instance()`.
+"""
 
 from __future__ import annotations
 
@@ -161,10 +165,10 @@ class Settings(BaseSettings):
                 "MONGO_URI: prod mode needs a real MongoDB. Set MONGO_URI, or set "
                 "ALLOW_EMBEDDED_MONGO=1 to run on the embedded SecantusDB anyway"
             )
-        if self.clerk_mode == "clerk" and not self.clerk_publishable_key:
+        if not self.use_local_clerk and not self.clerk_publishable_key:
             raise ValueError(
-                "CLERK_PUBLISHABLE_KEY: CLERK_MODE=clerk needs it; copy it from Clerk "
-                "Dashboard → API keys"
+                "CLERK_PUBLISHABLE_KEY: needed whenever the local stand-in is off (CLERK_MODE="
+                "clerk, or another CLERK_ key is set); copy it from Clerk Dashboard → API keys"
             )
         if self.is_prod and self.use_local_clerk:
             raise ValueError(
@@ -182,21 +186,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _apply_local_clerk(self) -> Settings:
-        """In local mode, point the Clerk settings at the stand-in; it is trusted via its JWKS."""
-        if self.use_local_clerk:
-            from clerk_fullstack.local_clerk.config import resolve_local_clerk
-
-            local = resolve_local_clerk(self)
-            self.clerk_mode = "local"
-            self.clerk_publishable_key = local.publishable_key
-            self.clerk_secret_key = local.secret_key
-            self.clerk_webhook_secret = local.webhook_secret
-            self.clerk_api_url = local.api_url
-            self.clerk_jwt_key = None
-        return self
-
     @property
     def is_prod(self) -> bool:
         """Whether Reflex runs with `--env prod`."""
@@ -210,20 +199,9 @@ class Settings(BaseSettings):
         return self.clerk_mode == "local"
 
     @property
-    def clerk_issuer(self) -> str:
-        """The `iss` every session token must carry: `https://<host from the publishable key>`."""
-        assert self.clerk_publishable_key is not None, "no publishable key configured"
-        return f"https://{decode_publishable_key(self.clerk_publishable_key)}"
-
-    @property
     def authorized_parties(self) -> list[str]:
         """Origins allowed in a token's `azp`; FRONTEND unless set explicitly."""
         return self.clerk_authorized_parties or [self.frontend]
-
-    @property
-    def jwks_url(self) -> str:
-        """Where the backend fetches the signing keys when CLERK_JWT_KEY is unset."""
-        return f"{self.clerk_api_url}/v1/jwks"
 
 
 def load_settings() -> Settings:

@@ -1,17 +1,37 @@
-"""Service functions over the users collection, safe under redelivery and reordering."""
+"""The users service: every read and write of a user, safe under redelivery and reordering.
+
+Concurrent calls share database round-trips (see `batching`): `user.created` deliveries become
+one unordered `insert_many`, and color lookups one `find` with `$in`. Nothing is cached: every
+answer comes from a database call issued after the request arrived.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from bson import ObjectId
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from clerk_fullstack.batching import PerLoop
 from clerk_fullstack.errors import DatabaseUnavailableError
-from clerk_fullstack.models import DeletedUser, FavoriteColor, User, utcnow
+from clerk_fullstack.models import (
+    TOMBSTONE_DELETED_AT,
+    TOMBSTONE_ID,
+    USER,
+    DeletedUser,
+    FavoriteColor,
+    User,
+    UserProfile,
+    new_user_document,
+    new_user_fields,
+    profile_fields,
+    utcnow,
+)
+
+DUPLICATE_KEY = 11000
 
 
 class SyncResult(StrEnum):
@@ -26,16 +46,69 @@ class SyncResult(StrEnum):
     """The user was deleted earlier; the event is dropped so the user stays deleted."""
 
 
-@dataclass(frozen=True, slots=True)
-class UserProfile:
-    """The user fields a `user.created`/`user.updated` event carries."""
+async def create_user(profile: UserProfile) -> SyncResult:
+    """Apply `user.created`: batched with concurrent creates, same outcome as `save_profile`."""
+    return await _creates.submit(profile)
 
-    clerk_user_id: str
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    clerk_updated_at: int
-    """Clerk's `updated_at` in milliseconds: the version of this profile."""
+
+async def save_profile(profile: UserProfile) -> SyncResult:
+    """Store the profile unless a newer one is stored or the user was deleted.
+
+    New users get a random favorite color; an existing user's color never changes.
+    """
+    users = User.get_pymongo_collection()
+    now = utcnow()
+    newer_than_stored = _newer_than_stored(profile)
+    fields = profile_fields(profile, now=now)
+    with _database_errors():
+        try:
+            result = await users.update_one(
+                newer_than_stored,
+                {"$set": fields, "$setOnInsert": new_user_fields(now=now)},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # The user exists with a version >= ours, or a concurrent insert won the race:
+            # retry as a plain conditional update, which applies only if ours is newer.
+            result = await users.update_one(newer_than_stored, {"$set": fields})
+            if result.matched_count:
+                return SyncResult.UPDATED
+            # A redelivery. If the first attempt inserted the user but failed before its
+            # tombstone check, this is where a delete that landed meanwhile still wins.
+            gone = await _drop_deleted([profile.clerk_user_id])
+            return SyncResult.GONE if gone else SyncResult.UNCHANGED
+        if result.upserted_id is None:
+            return SyncResult.UPDATED
+        # A delete may have landed before this insert; its tombstone wins.
+        gone = await _drop_deleted([profile.clerk_user_id])
+        return SyncResult.GONE if gone else SyncResult.CREATED
+
+
+async def delete_user(*, clerk_user_id: str) -> SyncResult:
+    """Remove the user and leave a tombstone that keeps late events from recreating it."""
+    with _database_errors():
+        # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
+        await DeletedUser.get_pymongo_collection().update_one(
+            {TOMBSTONE_ID: clerk_user_id},
+            {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}},
+            upsert=True,
+        )
+        result = await User.get_pymongo_collection().delete_one({USER.clerk_user_id: clerk_user_id})
+    return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
+
+
+async def get_favorite_color(*, clerk_user_id: str) -> FavoriteColor | None:
+    """The user's favorite color, or None; batched with concurrent lookups."""
+    return await _colors.submit(clerk_user_id)
+
+
+def _newer_than_stored(profile: UserProfile) -> dict[str, Any]:
+    """Matches the user only while the stored version is older than the profile's."""
+    return {
+        USER.clerk_user_id: profile.clerk_user_id,
+        # Missing, null or older, as one condition: with `$or` SecantusDB scans the collection.
+        USER.clerk_updated_at: {"$not": {"$gte": profile.clerk_updated_at}},
+    }
 
 
 def database_unavailable(exc: BaseException) -> DatabaseUnavailableError:
@@ -56,67 +129,59 @@ def _database_errors() -> Iterator[None]:
         raise database_unavailable(exc) from exc
 
 
-async def save_profile(profile: UserProfile) -> SyncResult:
-    """Store the profile unless a newer one is stored or the user was deleted.
+async def _drop_deleted(clerk_user_ids: Collection[str]) -> set[str]:
+    """Delete wins: remove those of these users that have a tombstone; return their ids."""
+    tombstones = DeletedUser.get_pymongo_collection().find(
+        {TOMBSTONE_ID: {"$in": list(clerk_user_ids)}}, {TOMBSTONE_ID: 1}
+    )
+    gone = {doc[TOMBSTONE_ID] async for doc in tombstones}
+    if gone:
+        await User.get_pymongo_collection().delete_many({USER.clerk_user_id: {"$in": list(gone)}})
+    return gone
 
-    New users get a random favorite color; an existing user's color never changes.
-    """
-    users = User.get_pymongo_collection()
+
+async def _create_many(profiles: Sequence[UserProfile]) -> list[SyncResult | BaseException]:
+    """Insert new users in one call; existing ones take the conditional-update path."""
     now = utcnow()
-    newer_than_stored = {
-        "clerkUserId": profile.clerk_user_id,
-        # Missing, null or older, as one condition: with `$or` SecantusDB scans the collection.
-        "clerkUpdatedAt": {"$not": {"$gte": profile.clerk_updated_at}},
-    }
-    fields: dict[str, Any] = {
-        "email": profile.email,
-        "firstName": profile.first_name,
-        "lastName": profile.last_name,
-        "clerkUpdatedAt": profile.clerk_updated_at,
-        "updatedAt": now,
-    }
+    docs = [{"_id": ObjectId(), **new_user_document(p, now=now)} for p in profiles]
+    outcomes: list[SyncResult | BaseException | None] = [None] * len(docs)
+    existing: list[int] = []
     with _database_errors():
         try:
-            result = await users.update_one(
-                newer_than_stored,
-                {
-                    "$set": fields,
-                    "$setOnInsert": {
-                        "favoriteColor": FavoriteColor.random().value,
-                        "createdAt": now,
-                    },
-                },
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            # The user exists with a version >= ours, or a concurrent insert won the race:
-            # retry as a plain conditional update, which applies only if ours is newer.
-            result = await users.update_one(newer_than_stored, {"$set": fields})
-            if result.matched_count:
-                return SyncResult.UPDATED
-            # A redelivery. If the first attempt inserted the user but failed before its
-            # tombstone check, this is where a delete that landed meanwhile still wins.
-            return await _remove_if_deleted(profile.clerk_user_id, SyncResult.UNCHANGED)
-        if result.upserted_id is None:
-            return SyncResult.UPDATED
-        # A delete may have landed before this insert; its tombstone wins.
-        return await _remove_if_deleted(profile.clerk_user_id, SyncResult.CREATED)
+            await User.get_pymongo_collection().insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            if exc.details.get("writeConcernErrors"):
+                raise  # nothing in this batch is known to be durable: every sender retries
+            for error in exc.details.get("writeErrors", []):
+                index = int(error["index"])
+                if error.get("code") == DUPLICATE_KEY:
+                    existing.append(index)
+                else:
+                    outcomes[index] = database_unavailable(exc)
+        inserted = [
+            i for i, outcome in enumerate(outcomes) if outcome is None and i not in existing
+        ]
+        gone = await _drop_deleted({profiles[i].clerk_user_id for i in inserted})
+    for i in inserted:
+        outcomes[i] = SyncResult.GONE if profiles[i].clerk_user_id in gone else SyncResult.CREATED
+    for i in existing:
+        try:
+            outcomes[i] = await save_profile(profiles[i])
+        except Exception as exc:  # noqa: BLE001 - this item's own error, raised to its caller
+            outcomes[i] = exc
+    return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
 
-async def _remove_if_deleted(clerk_user_id: str, otherwise: SyncResult) -> SyncResult:
-    """Remove the user if a tombstone says it was deleted (GONE); else return `otherwise`."""
-    if await DeletedUser.get_pymongo_collection().find_one({"_id": clerk_user_id}):
-        await User.get_pymongo_collection().delete_one({"clerkUserId": clerk_user_id})
-        return SyncResult.GONE
-    return otherwise
-
-
-async def delete_user(*, clerk_user_id: str) -> SyncResult:
-    """Remove the user and leave a tombstone that keeps late events from recreating it."""
+async def _colors_many(clerk_user_ids: Sequence[str]) -> list[FavoriteColor | None]:
+    """Favorite colors for many users in one query."""
     with _database_errors():
-        # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
-        await DeletedUser.get_pymongo_collection().update_one(
-            {"_id": clerk_user_id}, {"$setOnInsert": {"deletedAt": utcnow()}}, upsert=True
+        cursor = User.get_pymongo_collection().find(
+            {USER.clerk_user_id: {"$in": sorted(set(clerk_user_ids))}},
+            {USER.clerk_user_id: 1, USER.favorite_color: 1, "_id": 0},
         )
-        result = await User.get_pymongo_collection().delete_one({"clerkUserId": clerk_user_id})
-    return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
+        found = {doc[USER.clerk_user_id]: doc[USER.favorite_color] async for doc in cursor}
+    return [FavoriteColor(found[i]) if i in found else None for i in clerk_user_ids]
+
+
+_creates: PerLoop[UserProfile, SyncResult] = PerLoop(_create_many)
+_colors: PerLoop[str, FavoriteColor | None] = PerLoop(_colors_many)

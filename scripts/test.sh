@@ -15,4 +15,4 @@ fi
 ruff check .
 ruff format --check .
 mypy clerk_fullstack
-pytest "$@"
+pytest --bench "$@"

@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.mongo import start_server, uri_for
+from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
 from clerk_fullstack.settings import encode_publishable_key  # isort: skip
+from clerk_fullstack.startup import reset_caches  # isort: skip
 
 TEST_KEY = new_signing_key()
 """The key the app trusts through CLERK_JWT_KEY in tests."""
@@ -34,15 +35,6 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 
-def reset_app_caches() -> None:
-    """Forget cached settings and verifier, after a test changed the environment."""
-    from clerk_fullstack.auth.session import get_verifier
-    from clerk_fullstack.settings import get_settings
-
-    get_settings.cache_clear()
-    get_verifier.cache_clear()
-
-
 @pytest.fixture(scope="session")
 def signing_key() -> SigningKey:
     """The key behind CLERK_JWT_KEY."""
@@ -55,8 +47,17 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = start_server(tmp_path_factory.mktemp("secantus"))
     uri = uri_for(server.port)
     os.environ["MONGO_URI"] = uri
-    reset_app_caches()
+    reset_caches()
     yield uri
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def child_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
+    """A SecantusDB in its own process, one per test module, that a test can stop and start."""
+    server = ChildServer(tmp_path_factory.mktemp("child-db"), free_port())
+    server.start()
+    yield server
     server.stop()
 
 
@@ -82,16 +83,16 @@ async def clean_db(database: None) -> AsyncIterator[None]:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """Change settings for one test: `env.setenv(...)`; caches are reset before and after."""
-    reset_app_caches()
+    reset_caches()
     yield monkeypatch
     monkeypatch.undo()
-    reset_app_caches()
+    reset_caches()
 
 
 @pytest.fixture
 async def api(clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the REST sub-app over ASGI, with a clean database."""
-    from clerk_fullstack.api import build_api
+    from clerk_fullstack.api.app import build_api
 
     transport = httpx.ASGITransport(app=build_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -99,3 +100,18 @@ async def api(clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--bench` runs the benchmark smoke tests, which a plain `pytest` skips."""
+    parser.addoption("--bench", action="store_true", help="run tests marked bench")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip `bench` tests unless `--bench` was given, so a contributor's quick loop stays quick."""
+    if config.getoption("--bench"):
+        return
+    skip = pytest.mark.skip(reason="benchmark: run with --bench (scripts/test.sh does)")
+    for item in items:
+        if item.get_closest_marker("bench"):
+            item.add_marker(skip)

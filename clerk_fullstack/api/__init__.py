@@ -1,5 +1,1 @@
-"""HTTP routes mounted into the Reflex backend."""
-
-from clerk_fullstack.api.routes import build_api
-
-__all__ = ["build_api"]
+"""HTTP routes mounted into the Reflex backend: webhooks, the REST API and health."""

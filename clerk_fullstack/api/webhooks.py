@@ -7,11 +7,19 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import users, users_batched
+from clerk_fullstack import users
 from clerk_fullstack.api.responses import message
+from clerk_fullstack.clerk_instance import get_clerk_instance
 from clerk_fullstack.errors import AppError, PayloadTooLargeError
-from clerk_fullstack.events import OtherEvent, UserDeleted, parse_event, verify_webhook
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.events import (
+    ClerkEvent,
+    OtherEvent,
+    UserCreated,
+    UserDeleted,
+    UserUpdated,
+    parse_event,
+    verify_webhook,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +41,35 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 async def receive_webhook(request: Request) -> JSONResponse:
     """Verify, parse and apply one Clerk event; answer 2xx only once it is stored."""
-    secret = get_settings().clerk_webhook_secret
+    secret = get_clerk_instance().webhook_secret
     if secret is None:
         raise AppError("CLERK_WEBHOOK_SECRET is not set", reason="webhook-secret-missing")
     body = await read_body(request)
     event = parse_event(verify_webhook(body, request.headers, secret))
     if isinstance(event, OtherEvent):
         return message(f"Event {event.type} ignored")
-    if isinstance(event, UserDeleted):
-        result = await users.delete_user(clerk_user_id=event.clerk_user_id)
-        user_id = event.clerk_user_id
-    else:
-        if event.type == "user.created":
-            # Batched with concurrent deliveries: one insert_many instead of one upsert each.
-            result = await users_batched.create_user(event.profile)
-        else:
-            result = await users.save_profile(event.profile)
-        user_id = event.profile.clerk_user_id
-    logger.info("Webhook %s for %s: %s", request.headers.get("svix-id"), user_id, result)
+    result = await apply_event(event)
+    logger.info(
+        "Webhook %s for %s: %s", request.headers.get("svix-id"), event_user_id(event), result
+    )
     return message(f"Webhook received: user {result}")
+
+
+async def apply_event(event: UserCreated | UserUpdated | UserDeleted) -> users.SyncResult:
+    """Hand each user event to the users service function of the same name."""
+    match event:
+        case UserCreated(profile):
+            return await users.create_user(profile)
+        case UserUpdated(profile):
+            return await users.save_profile(profile)
+        case UserDeleted(clerk_user_id):
+            return await users.delete_user(clerk_user_id=clerk_user_id)
+
+
+def event_user_id(event: ClerkEvent) -> str | None:
+    """The Clerk user an event is about, for the log."""
+    if isinstance(event, UserDeleted):
+        return event.clerk_user_id
+    if isinstance(event, UserCreated | UserUpdated):
+        return event.profile.clerk_user_id
+    return None

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Collection
 
 from clerk_fullstack.auth.cache import VerifiedTokenCache
-from clerk_fullstack.auth.keys import JWKSKeySource, KeySource, StaticKeySource
+from clerk_fullstack.auth.key_sources import JWKSKeySource, KeySource, StaticKeySource
 from clerk_fullstack.auth.tokens import SessionClaims, read_header, verify_token
+from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
 from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
 from clerk_fullstack.settings import Settings, get_settings, load_rsa_public_key
 
@@ -33,16 +34,16 @@ class SessionVerifier:
         self.cache = cache if cache is not None else VerifiedTokenCache()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SessionVerifier:
-        """Build the verifier the settings describe: PEM key if given, else the JWKS."""
+    def for_instance(cls, instance: ClerkInstance, settings: Settings) -> SessionVerifier:
+        """The verifier for this Clerk instance: its PEM key if given, else its JWKS."""
         key_source: KeySource
-        if settings.clerk_jwt_key:
-            key_source = StaticKeySource(load_rsa_public_key(settings.clerk_jwt_key))
+        if instance.jwt_key:
+            key_source = StaticKeySource(load_rsa_public_key(instance.jwt_key))
         else:
-            key_source = JWKSKeySource(settings.jwks_url, settings.clerk_secret_key)
+            key_source = JWKSKeySource(instance.jwks_url, instance.secret_key)
         return cls(
             key_source,
-            issuer=settings.clerk_issuer,
+            issuer=instance.issuer,
             authorized_parties=settings.authorized_parties,
         )
 
@@ -76,7 +77,7 @@ class SessionVerifier:
 @functools.cache
 def get_verifier() -> SessionVerifier:
     """The process-wide verifier, built from the settings on first use."""
-    return SessionVerifier.from_settings(get_settings())
+    return SessionVerifier.for_instance(get_clerk_instance(), get_settings())
 
 
 async def verify_session_token(token: str | None) -> SessionClaims:

@@ -5,7 +5,7 @@ Pages and wrappers never branch on the Clerk mode: they all import from `clerk_l
 
 from __future__ import annotations
 
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.clerk_instance import get_clerk_instance
 
 CLERK_REACT_PACKAGE = "@clerk/react"
 CLERK_REACT_VERSION = "6.17.2"
@@ -13,7 +13,7 @@ CLERK_REACT = f"{CLERK_REACT_PACKAGE}@{CLERK_REACT_VERSION}"
 """Clerk's React SDK (Core 3), pinned; Reflex installs exactly this version."""
 
 LOCAL_CLERK_MODULE: str | None = "$/public/local_clerk.jsx"
-"""The offline Clerk stand-in's JS module (`assets/local_clerk.jsx`, issue 4).
+"""The offline Clerk stand-in's JS module .
 
 It exports the names the wrappers use: ClerkProvider, Show, SignInButton, SignUpButton,
 SignOutButton, UserButton, SignIn, SignUp, ClerkLoading, ClerkLoaded, ClerkFailed,
@@ -23,6 +23,6 @@ ClerkDegraded and useAuth.
 
 def clerk_library() -> str:
     """The module Clerk components come from: the local stand-in in local mode, else Clerk's."""
-    if get_settings().use_local_clerk and LOCAL_CLERK_MODULE is not None:
+    if get_clerk_instance().local and LOCAL_CLERK_MODULE is not None:
         return LOCAL_CLERK_MODULE
     return CLERK_REACT

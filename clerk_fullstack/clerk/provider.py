@@ -9,7 +9,7 @@ from reflex_base.vars.base import VarData
 
 from clerk_fullstack.clerk.base import ClerkComponent
 from clerk_fullstack.clerk.library import CLERK_REACT
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.clerk_instance import get_clerk_instance
 
 _NAVIGATE = "clerkNavigate"
 _USE_NAVIGATE: rx.Var[Any] = rx.Var(
@@ -73,8 +73,5 @@ def clerk_provider(
         "router_push": rx.Var(f"((to) => {_NAVIGATE}(to))"),
         "router_replace": rx.Var(f"((to) => {_NAVIGATE}(to, {{ replace: true }}))"),
     }
-    key = publishable_key or get_settings().clerk_publishable_key
-    if key is not None:
-        # The local stand-in (issue 4) may run without a key; Clerk itself requires one.
-        props["publishable_key"] = key
+    props["publishable_key"] = publishable_key or get_clerk_instance().publishable_key
     return ClerkProvider.create(*children, **props)

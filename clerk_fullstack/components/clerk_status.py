@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_lucide import icon
 
-from clerk_fullstack.clerk import clerk_degraded, clerk_failed
+from clerk_fullstack.clerk.control import clerk_degraded, clerk_failed
 
 CLERK_FAILED_MESSAGE = "Sign-in is unavailable: Clerk could not be loaded."
 CLERK_FAILED_HINT = (

@@ -1,4 +1,4 @@
-"""The Clerk settings that local mode puts in place, so the backend trusts the stand-in normally.
+"""The Clerk configuration local mode puts in place, so the backend trusts the stand-in normally.
 
 Nothing here bypasses verification: the backend gets an issuer, a secret key and an API URL,
 and fetches the stand-in's JWKS exactly as it would fetch Clerk's.
@@ -6,16 +6,12 @@ and fetches the stand-in's JWKS exactly as it would fetch Clerk's.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from clerk_fullstack.local_clerk.keys import (
-    SECRET_KEY_FILE,
-    WEBHOOK_SECRET_FILE,
-    new_secret_key,
-    new_webhook_secret,
-    read_or_create_secret,
-)
+from clerk_fullstack.local_clerk.files import read_or_create_secret
 from clerk_fullstack.settings import Settings, encode_publishable_key
 
 LOCAL_FRONTEND_API_HOST = "clerk.local.invalid"
@@ -23,6 +19,8 @@ LOCAL_FRONTEND_API_HOST = "clerk.local.invalid"
 ROUTE_PREFIX = "/local-clerk"
 """Where the stand-in's endpoints are mounted in the backend."""
 DEFAULT_BACKEND_PORT = 8000
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+WEBHOOK_SECRET_FILE = "webhook_secret"  # noqa: S105 - a file name
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 - names of wildcard binds, not a bind
 
 
@@ -35,6 +33,16 @@ class LocalClerkConfig:
     webhook_secret: str
     api_url: str
     """The stand-in's base URL, which stands in for CLERK_API_URL (`…/local-clerk`)."""
+
+
+def new_secret_key() -> str:
+    """A secret key shaped like Clerk's development ones (`sk_test_…`)."""
+    return f"sk_test_{secrets.token_urlsafe(32)}"
+
+
+def new_webhook_secret() -> str:
+    """A Svix signing secret: `whsec_` + base64 of 24 random bytes, as Svix generates."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 def directory(settings: Settings) -> Path:

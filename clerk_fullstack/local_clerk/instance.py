@@ -10,17 +10,18 @@ import functools
 import secrets
 from dataclasses import dataclass
 
+from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
 from clerk_fullstack.local_clerk import config
+from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.errors import (
     IdentifierNotFoundError,
     NotSignedInError,
     SecretKeyError,
 )
-from clerk_fullstack.local_clerk.keys import LocalSigningKey, load_signing_key
 from clerk_fullstack.local_clerk.payloads import user_deleted_event, user_event
+from clerk_fullstack.local_clerk.session_tokens import issue_session_token
+from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
 from clerk_fullstack.local_clerk.store import LocalSession, LocalUser, UserStore
-from clerk_fullstack.local_clerk.tokens import issue_session_token
-from clerk_fullstack.local_clerk.webhooks import WebhookSender
 from clerk_fullstack.settings import Settings, get_settings
 
 
@@ -54,17 +55,18 @@ class LocalClerk:
         self.default_party = default_party
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LocalClerk:
-        """The stand-in that local mode's settings describe."""
-        assert settings.clerk_secret_key and settings.clerk_webhook_secret, "not in local mode"
+    def for_instance(cls, instance: ClerkInstance, settings: Settings) -> LocalClerk:
+        """The stand-in behind a local Clerk instance, keeping its files in the data folder."""
+        if not (instance.local and instance.secret_key and instance.webhook_secret):
+            raise ValueError("the local Clerk stand-in runs only in local mode")
         folder = config.directory(settings)
         return cls(
             store=UserStore(folder),
             signing_key=load_signing_key(folder),
-            issuer=settings.clerk_issuer,
-            secret_key=settings.clerk_secret_key,
+            issuer=instance.issuer,
+            secret_key=instance.secret_key,
             webhooks=WebhookSender(
-                f"{config.backend_url(settings)}/webhooks", settings.clerk_webhook_secret
+                f"{config.backend_url(settings)}/webhooks", instance.webhook_secret
             ),
             default_party=settings.frontend,
         )
@@ -176,4 +178,4 @@ class LocalClerk:
 @functools.cache
 def get_local_clerk() -> LocalClerk:
     """The process-wide stand-in, built from the settings on first use."""
-    return LocalClerk.from_settings(get_settings())
+    return LocalClerk.for_instance(get_clerk_instance(), get_settings())

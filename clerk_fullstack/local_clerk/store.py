@@ -25,7 +25,7 @@ from clerk_fullstack.local_clerk.errors import (
     InvalidFormError,
     NotSignedInError,
 )
-from clerk_fullstack.local_clerk.keys import locked, write_private
+from clerk_fullstack.local_clerk.files import locked, write_private
 
 STORE_FILE = "users.json"
 MAX_NAME_LENGTH = 256

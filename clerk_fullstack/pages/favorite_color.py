@@ -5,15 +5,14 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_lucide import icon
 
-from clerk_fullstack.clerk import (
-    clerk_loading,
-    sign_in_button,
-    sign_out_button,
-    signed_in,
-    signed_out,
-)
-from clerk_fullstack.components import backend_unreachable, color_swatch, layout, routes
-from clerk_fullstack.state import ColorStatus, FavoriteColorState
+from clerk_fullstack import routes
+from clerk_fullstack.clerk.buttons import sign_in_button, sign_out_button
+from clerk_fullstack.clerk.control import clerk_loading, signed_in, signed_out
+from clerk_fullstack.components.color_swatch import color_swatch
+from clerk_fullstack.components.connection import backend_unreachable
+from clerk_fullstack.components.layout import layout
+from clerk_fullstack.state.favorite_color import FavoriteColorState
+from clerk_fullstack.state.lookup import ColorStatus
 
 TITLE = "My favorite color"
 SIGNED_OUT_MESSAGE = "You need to be signed in to view this page."

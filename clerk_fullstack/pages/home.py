@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_fullstack.components import layout, routes
+from clerk_fullstack import routes
+from clerk_fullstack.components.layout import layout
 
 TITLE = "Home"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_fullstack.clerk import clerk_loading, sign_up
-from clerk_fullstack.components import layout, routes
+from clerk_fullstack import routes
+from clerk_fullstack.clerk.control import clerk_loading
+from clerk_fullstack.clerk.ui import sign_up
+from clerk_fullstack.components.layout import layout
 
 TITLE = "Sign up"
 

@@ -10,7 +10,7 @@ from typing import cast
 import reflex as rx
 from reflex.event import EventSpec
 
-from clerk_fullstack.clerk import request_session_token
+from clerk_fullstack.clerk.token_bridge import request_session_token
 from clerk_fullstack.errors import TokenErrorReason
 from clerk_fullstack.state.lookup import ColorLookup, ColorStatus, look_up_color
 

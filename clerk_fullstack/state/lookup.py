@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from clerk_fullstack import users_batched
-from clerk_fullstack.auth import verify_session_token
+from clerk_fullstack import users
+from clerk_fullstack.auth.session import verify_session_token
 from clerk_fullstack.errors import (
     DatabaseUnavailableError,
     KeysUnavailableError,
@@ -51,7 +51,7 @@ async def look_up_color(token: str | None) -> ColorLookup:
     except TokenVerificationError as exc:
         return ColorLookup(ColorStatus.INVALID_SESSION, reason=exc.reason)
     try:
-        color = await users_batched.get_favorite_color(clerk_user_id=claims.user_id)
+        color = await users.get_favorite_color(clerk_user_id=claims.user_id)
     except DatabaseUnavailableError as exc:
         logger.warning("Favorite color lookup failed: %s", exc.message)
         return ColorLookup(ColorStatus.UNREACHABLE, user_id=claims.user_id, reason=exc.reason)

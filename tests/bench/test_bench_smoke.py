@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.backend import ROOT, reflex_env
+from tests.helpers.backend import ROOT
+from tests.helpers.environment import app_environment
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.bench, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke"],
         cwd=ROOT,
-        env=reflex_env({}),
+        env=app_environment({}),
         capture_output=True,
         text=True,
         timeout=840,

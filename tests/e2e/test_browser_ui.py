@@ -27,8 +27,8 @@ from playwright.sync_api import (
 from pymongo import MongoClient
 from pymongo.collection import Collection
 
-from clerk_fullstack.clerk.token import TOKEN_TIMEOUT_MS, token_script
-from clerk_fullstack.components import routes
+from clerk_fullstack import routes
+from clerk_fullstack.clerk.token_bridge import TOKEN_TIMEOUT_MS, token_script
 from clerk_fullstack.components.clerk_status import CLERK_FAILED_MESSAGE
 from clerk_fullstack.components.navbar import APP_NAME
 from clerk_fullstack.pages import favorite_color
@@ -37,9 +37,9 @@ from tests.e2e.ui_app import (
     ARTIFACTS,
     SCREENSHOTS,
     ReflexApp,
-    app_environment,
     copy_project,
 )
+from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -128,19 +128,10 @@ def clerk_app(project: Path, mongo_uri: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildServer]:
-    """The local-mode app's MongoDB, in a process the test can stop and start."""
-    server = ChildServer(tmp_path_factory.mktemp("ui-db"), free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def users(database: ChildServer) -> Iterator[Collection[dict[str, Any]]]:
+def users(child_database: ChildServer) -> Iterator[Collection[dict[str, Any]]]:
     """The `users` collection the local-mode app reads."""
     client: MongoClient[dict[str, Any]] = MongoClient(
-        uri_for(database.port), serverSelectionTimeoutMS=10_000
+        uri_for(child_database.port), serverSelectionTimeoutMS=10_000
     )
     yield client["auth"]["users"]
     client.close()
@@ -148,7 +139,7 @@ def users(database: ChildServer) -> Iterator[Collection[dict[str, Any]]]:
 
 @pytest.fixture(scope="class")
 def local_app(
-    project: Path, database: ChildServer, tmp_path_factory: pytest.TempPathFactory
+    project: Path, child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Local mode: `reflex run` with no Clerk keys, so the stand-in signs users in; its URL."""
     frontend_port, backend_port = free_port(), free_port()
@@ -156,7 +147,7 @@ def local_app(
     settings = {
         "CLERK_MODE": "local",
         "DATA_DIR": str(tmp_path_factory.mktemp("ui-data")),
-        "MONGO_URI": uri_for(database.port),
+        "MONGO_URI": uri_for(child_database.port),
         "MONGO_TIMEOUT_MS": "1500",
         "FRONTEND": url,
     }
@@ -303,13 +294,13 @@ class TestFavoriteColorStates:
         expect(message).to_have_count(0)
 
     def test_database_outage_is_reported_then_recovered(
-        self, local_app: str, page: Page, database: ChildServer
+        self, local_app: str, page: Page, child_database: ChildServer
     ) -> None:
         sign_up(page, local_app)
         page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
         color = shown_color(page)
 
-        database.stop()
+        child_database.stop()
         try:
             page.get_by_role("button", name="Refresh").click()
             unreachable = page.locator("#color-unreachable")
@@ -317,7 +308,7 @@ class TestFavoriteColorStates:
             expect(page.locator("#color-text")).to_have_count(0)
             screenshot(page, "my-favorite-color-unreachable")
         finally:
-            database.start()
+            child_database.start()
         # The driver finds the server again within a few seconds; until then, try again.
         deadline = time.monotonic() + 30
         while True:

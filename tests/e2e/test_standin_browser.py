@@ -26,9 +26,9 @@ from tests.e2e.ui_app import (
     ARTIFACTS,
     SCREENSHOTS,
     ReflexApp,
-    app_environment,
     copy_project,
 )
+from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]

@@ -45,37 +45,12 @@ NOT_COPIED = shutil.ignore_patterns(
     ".pytest_cache",
     "external",
 )
-_APP_VARIABLES = (
-    "CLERK_MODE",
-    "CLERK_PUBLISHABLE_KEY",
-    "CLERK_SECRET_KEY",
-    "CLERK_WEBHOOK_SECRET",
-    "CLERK_JWT_KEY",
-    "CLERK_API_URL",
-    "CLERK_AUTHORIZED_PARTIES",
-    "FRONTEND",
-    "MONGO_URI",
-    "MONGO_DB",
-    "MONGO_TIMEOUT_MS",
-    "DATA_DIR",
-    "REFLEX_ENV_MODE",
-    "PYTEST_CURRENT_TEST",
-)
 
 
 def copy_project(destination: Path) -> Path:
     """Copy the sources (not `.web`, `.venv` or data) to `destination`."""
     shutil.copytree(ROOT, destination, ignore=NOT_COPIED, symlinks=True)
     return destination
-
-
-def app_environment(settings: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment minus every app setting, plus `settings` and the venv's Node."""
-    env = {k: v for k, v in os.environ.items() if k not in _APP_VARIABLES}
-    bin_dir = str(Path(sys.executable).parent)
-    env.update(PATH=f"{bin_dir}:{env.get('PATH', '')}", REFLEX_USE_NPM="1")
-    env.update(settings)
-    return env
 
 
 def answers(url: str) -> bool:

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers.environment import app_environment
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def reflex_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """The process environment with the venv's Node first on PATH and npm instead of bun."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "REFLEX_USE_NPM": "1"}
-    for inherited in ("REFLEX_ENV_MODE", "MONGO_URI"):  # only what the caller passes counts
-        env.pop(inherited, None)
-    env.update(extra)
-    return env
 
 
 class Backend:
@@ -31,7 +23,7 @@ class Backend:
         self.port = port
         self.mode = mode
         self.url = f"http://127.0.0.1:{port}"
-        self._env = reflex_env(env)
+        self._env = app_environment(env)
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
 

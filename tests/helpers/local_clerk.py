@@ -13,6 +13,7 @@ from granian.constants import Interfaces
 from granian.server.embed import Server
 from starlette.types import ASGIApp
 
+from clerk_fullstack.startup import reset_caches
 from tests.helpers.mongo import free_port
 from tests.helpers.tokens import TEST_FRONTEND
 
@@ -23,17 +24,6 @@ CLERK_VARIABLES = (
     "CLERK_JWT_KEY",
     "CLERK_API_URL",
 )
-
-
-def reset_caches() -> None:
-    """Forget cached settings, verifier and stand-in after the environment changed."""
-    from clerk_fullstack.auth.session import get_verifier
-    from clerk_fullstack.local_clerk import get_local_clerk
-    from clerk_fullstack.settings import get_settings
-
-    get_settings.cache_clear()
-    get_verifier.cache_clear()
-    get_local_clerk.cache_clear()
 
 
 def use_local_mode(

@@ -1,0 +1,40 @@
+"""GET /user/favoriteColor: the REST route kept for API clients, behind the same token check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from clerk_fullstack import users
+from clerk_fullstack.api.responses import message
+from clerk_fullstack.auth.session import verify_session_token
+
+SESSION_COOKIE = "__session"
+
+
+def session_token(request: Request) -> str | None:
+    """The bearer token, else the `__session` cookie when the request is same-origin."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    origin = request.headers.get("origin")
+    if origin is not None:
+        own = urlsplit(str(request.base_url))
+        if urlsplit(origin)[:2] != own[:2]:
+            return None
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def favorite_color(request: Request) -> JSONResponse:
+    """GET /user/favoriteColor: the signed-in user's color."""
+    claims = await verify_session_token(session_token(request))
+    color = await users.get_favorite_color(clerk_user_id=claims.user_id)
+    if color is None:
+        return message("User not found", success=False, status_code=404)
+    return JSONResponse(
+        {"payload": color.value, "message": "Successfully Got User Favorite Color."}
+    )

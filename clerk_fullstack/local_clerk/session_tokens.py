@@ -1,0 +1,44 @@
+"""Session tokens in Clerk's v2 shape, signed with the stand-in's key."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
+
+TOKEN_LIFETIME_SECONDS = 60
+"""Clerk session tokens live 60 seconds; the browser asks for a fresh one when it needs it."""
+NOT_BEFORE_SKEW_SECONDS = 10
+"""Clerk back-dates `nbf` by 10 seconds to absorb clock skew."""
+
+
+def issue_session_token(
+    key: LocalSigningKey,
+    *,
+    user_id: str,
+    session_id: str,
+    issuer: str,
+    authorized_party: str,
+    session_started_at: int,
+    now: int | None = None,
+) -> str:
+    """A signed RS256 session token carrying Clerk's v2 claims for one session."""
+    iat = int(time.time()) if now is None else now
+    minutes_since_sign_in = max(0, (iat - session_started_at) // 60)
+    claims = {
+        "azp": authorized_party,
+        "exp": iat + TOKEN_LIFETIME_SECONDS,
+        # Minutes since the first and the second factor were verified; -1: no second factor.
+        "fva": [minutes_since_sign_in, -1],
+        "iat": iat,
+        "iss": issuer,
+        "nbf": iat - NOT_BEFORE_SKEW_SECONDS,
+        "sid": session_id,
+        "sub": user_id,
+        "v": 2,
+    }
+    return jwt.encode(
+        claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"}
+    )

@@ -1,0 +1,29 @@
+"""What the app does once at start, and the one way to undo it (for tests).
+
+`start()` reads and validates the settings, then resolves the Clerk instance, which in local
+mode creates the stand-in's secrets. Both are cached for the life of the process, as are the
+token verifier and the stand-in built from them; `reset_caches()` forgets all of them.
+"""
+
+from __future__ import annotations
+
+from clerk_fullstack.auth.session import get_verifier
+from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
+from clerk_fullstack.settings import get_settings
+
+
+def start() -> ClerkInstance:
+    """Validate the settings (failing with a message naming the variable), then resolve Clerk."""
+    get_settings()
+    return get_clerk_instance()
+
+
+def reset_caches() -> None:
+    """Forget the settings and everything built from them, after the environment changed."""
+    get_settings.cache_clear()
+    get_clerk_instance.cache_clear()
+    get_verifier.cache_clear()
+    # Imported here so that Clerk mode never loads the stand-in.
+    from clerk_fullstack.local_clerk.instance import get_local_clerk
+
+    get_local_clerk.cache_clear()

@@ -1,0 +1,131 @@
+"""verify_token: every check a Clerk session token must pass, one reason code each."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import jwt
+import pytest
+
+from clerk_fullstack.auth.tokens import read_header, verify_token
+from clerk_fullstack.errors import TokenVerificationError
+from tests.helpers.tokens import (
+    TEST_FRONTEND,
+    TEST_ISSUER,
+    SigningKey,
+    mint_token,
+    new_signing_key,
+)
+
+pytestmark = pytest.mark.unit
+
+PARTIES = frozenset({TEST_FRONTEND})
+
+
+def verify(token: str, key: SigningKey) -> object:
+    return verify_token(
+        token, key.private_key.public_key(), issuer=TEST_ISSUER, authorized_parties=PARTIES
+    )
+
+
+def reason_of(token: str, key: SigningKey) -> str:
+    with pytest.raises(TokenVerificationError) as caught:
+        verify(token, key)
+    return caught.value.reason
+
+
+def test_valid_token_returns_typed_claims(signing_key: SigningKey) -> None:
+    claims = verify_token(
+        mint_token(signing_key, sub="user_abc", sid="sess_1"),
+        signing_key.private_key.public_key(),
+        issuer=TEST_ISSUER,
+        authorized_parties=PARTIES,
+    )
+    assert claims.user_id == "user_abc"
+    assert claims.sid == "sess_1"
+    assert claims.azp == TEST_FRONTEND
+    assert claims.extra["v"] == 2
+
+
+def test_token_without_azp_is_accepted(signing_key: SigningKey) -> None:
+    assert reason_of_ok(mint_token(signing_key, azp=None), signing_key)
+
+
+def reason_of_ok(token: str, key: SigningKey) -> bool:
+    verify(token, key)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("mint_kwargs", "reason"),
+    [
+        ({"lifetime": -10}, "token-expired"),
+        ({"drop": ("exp",)}, "token-invalid"),
+        ({"drop": ("sub",)}, "token-invalid"),
+        ({"sub": ""}, "token-invalid"),
+        ({"nbf": 9_999_999_999}, "token-not-active-yet"),
+        ({"issued_offset": 60, "nbf": None}, "token-iat-in-the-future"),
+        ({"issuer": "https://evil.example"}, "token-invalid-issuer"),
+        ({"drop": ("iss",)}, "token-invalid"),
+        ({"azp": "https://evil.example"}, "token-invalid-authorized-parties"),
+        ({"sts": "pending"}, "session-pending"),
+    ],
+)
+def test_claim_checks(signing_key: SigningKey, mint_kwargs: dict[str, object], reason: str) -> None:
+    assert reason_of(mint_token(signing_key, **mint_kwargs), signing_key) == reason  # type: ignore[arg-type]
+
+
+def test_five_seconds_of_clock_skew_are_allowed(signing_key: SigningKey) -> None:
+    assert reason_of_ok(mint_token(signing_key, lifetime=-3), signing_key)
+    assert reason_of(mint_token(signing_key, lifetime=-8), signing_key) == "token-expired"
+
+
+def test_signature_from_another_key_is_rejected(signing_key: SigningKey) -> None:
+    other = new_signing_key(kid=signing_key.kid)
+    assert reason_of(mint_token(other), signing_key) == "token-invalid-signature"
+
+
+def test_tampered_payload_is_rejected(signing_key: SigningKey) -> None:
+    header, payload, signature = mint_token(signing_key, sub="user_a").split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["sub"] = "user_b"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert reason_of(f"{header}.{forged}.{signature}", signing_key) == "token-invalid-signature"
+
+
+def test_alg_none_is_rejected(signing_key: SigningKey) -> None:
+    token = jwt.encode({"sub": "user_a", "iss": TEST_ISSUER, "exp": 9_999_999_999}, None, "none")
+    assert reason_of(token, signing_key) == "token-invalid-algorithm"
+
+
+def test_hs256_signed_with_the_public_key_is_rejected(signing_key: SigningKey) -> None:
+    # The classic key-confusion attack: HMAC keyed with the (public) PEM.
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+    body = base64.urlsafe_b64encode(
+        json.dumps({"sub": "user_a", "iss": TEST_ISSUER, "exp": 9_999_999_999}).encode()
+    ).rstrip(b"=")
+    import hashlib
+    import hmac
+
+    signing_input = header + b"." + body
+    mac = hmac.new(signing_key.public_pem.encode(), signing_input, hashlib.sha256).digest()
+    token = (signing_input + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
+    assert reason_of(token, signing_key) == "token-invalid-algorithm"
+
+
+@pytest.mark.parametrize("alg", ["RS512", "PS256", "ES256"])
+def test_other_algorithms_are_rejected(signing_key: SigningKey, alg: str) -> None:
+    header = base64.urlsafe_b64encode(json.dumps({"alg": alg}).encode()).rstrip(b"=").decode()
+    token = mint_token(signing_key)
+    forged = ".".join([header, *token.split(".")[1:]])
+    assert reason_of(forged, signing_key) == "token-invalid-algorithm"
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "Bearer x.y.z"])
+def test_garbage_is_rejected(signing_key: SigningKey, garbage: str) -> None:
+    assert reason_of(garbage, signing_key) == "token-invalid"
+
+
+def test_read_header_returns_kid(signing_key: SigningKey) -> None:
+    assert read_header(mint_token(signing_key, kid="kid_7")).kid == "kid_7"

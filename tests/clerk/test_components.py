@@ -1,0 +1,182 @@
+"""The Clerk wrappers: their props, where they import from, and the token script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import reflex as rx
+from reflex_base.components.component import MemoizationLeaf
+
+from clerk_fullstack.clerk import library
+from clerk_fullstack.clerk.base import ClerkComponent
+from clerk_fullstack.clerk.buttons import SignInButton, SignOutButton, SignUpButton
+from clerk_fullstack.clerk.control import (
+    ClerkDegraded,
+    ClerkFailed,
+    ClerkLoaded,
+    ClerkLoading,
+    Show,
+    show,
+    signed_in,
+    signed_out,
+)
+from clerk_fullstack.clerk.provider import ClerkProvider, clerk_provider
+from clerk_fullstack.clerk.token_bridge import (
+    GET_TOKEN_FUNCTION,
+    clerk_token_bridge,
+    request_session_token,
+    token_script,
+)
+from clerk_fullstack.clerk.ui import SignIn, SignUp, UserButton, sign_in, user_button
+from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.settings import decode_publishable_key
+from clerk_fullstack.state.favorite_color import FavoriteColorState, read_token_result
+from tests.helpers.tokens import TEST_HOST
+
+pytestmark = pytest.mark.unit
+
+
+def prop(component: rx.Component, name: str) -> object:
+    """The Python value a component was given for the prop `name`."""
+    return getattr(component, name)._var_value
+
+
+WRAPPERS: dict[str, type[ClerkComponent]] = {
+    "ClerkProvider": ClerkProvider,
+    "Show": Show,
+    "SignInButton": SignInButton,
+    "SignUpButton": SignUpButton,
+    "SignOutButton": SignOutButton,
+    "UserButton": UserButton,
+    "SignIn": SignIn,
+    "SignUp": SignUp,
+    "ClerkLoading": ClerkLoading,
+    "ClerkLoaded": ClerkLoaded,
+    "ClerkFailed": ClerkFailed,
+    "ClerkDegraded": ClerkDegraded,
+}
+
+
+def test_clerk_mode_imports_the_pinned_core_3_sdk() -> None:
+    assert library.CLERK_REACT == "@clerk/react@6.17.2"
+    assert library.clerk_library() == "@clerk/react@6.17.2"
+
+
+@pytest.mark.parametrize("tag", WRAPPERS)
+def test_each_wrapper_imports_its_tag_from_the_chosen_library(tag: str) -> None:
+    component = WRAPPERS[tag].create()
+    imports = component._get_imports()
+    # (ClerkProvider also lists the package itself, tag-less, as a dependency in every mode.)
+    assert [var.tag for var in imports["@clerk/react@6.17.2"] if var.tag] == [tag]
+    assert component.tag == tag
+
+
+def test_no_wrapper_uses_the_legacy_sdk() -> None:
+    package = Path(library.__file__).parent
+    for module in package.glob("*.py"):
+        assert "@clerk/clerk-react" not in module.read_text(), module.name
+
+
+def test_local_mode_imports_the_stand_in(
+    env: pytest.MonkeyPatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.setenv("CLERK_MODE", "local")
+    env.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(library, "LOCAL_CLERK_MODULE", "$/public/stand_in.jsx")
+    assert library.clerk_library() == "$/public/stand_in.jsx"
+    component = user_button()
+    assert "$/public/stand_in.jsx" in component._get_imports()
+
+
+def test_local_mode_without_a_stand_in_falls_back_to_clerk(
+    env: pytest.MonkeyPatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.setenv("CLERK_MODE", "local")
+    env.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(library, "LOCAL_CLERK_MODULE", None)
+    assert library.clerk_library() == library.CLERK_REACT
+
+
+def test_provider_takes_the_key_from_settings_and_our_own_pages() -> None:
+    provider = clerk_provider(sign_in_url="/sign-in", sign_up_url="/sign-up")
+    key = get_clerk_instance().publishable_key
+    assert decode_publishable_key(key) == TEST_HOST
+    assert prop(provider, "publishable_key") == key
+    assert prop(provider, "sign_in_url") == "/sign-in"
+    assert prop(provider, "sign_up_url") == "/sign-up"
+    assert prop(provider, "after_sign_out_url") == "/"
+    # Clerk navigates with React Router, so moving between pages keeps the Reflex socket.
+    assert "clerkNavigate(to)" in str(provider.router_push)
+
+
+def test_provider_never_renders_a_secret() -> None:
+    instance = get_clerk_instance()
+    rendered = str(clerk_provider(sign_in_url="/a", sign_up_url="/b"))
+    for secret in (instance.secret_key, instance.webhook_secret):
+        assert secret is not None and secret not in rendered
+
+
+def test_signed_in_and_signed_out_are_show_with_when() -> None:
+    inside = rx.text("hello")
+    for component, when in ((signed_in(inside), "signed-in"), (signed_out(inside), "signed-out")):
+        assert (component.tag, prop(component, "when")) == ("Show", when)
+        assert component.children == [inside]
+
+
+def test_show_takes_authorization_checks_and_a_fallback() -> None:
+    fallback = rx.text("no")
+    component = show(when={"role": "admin"}, fallback=fallback)
+    assert prop(component, "when") == {"role": "admin"}
+    assert component.fallback._var_value is fallback
+
+
+def test_props_are_camel_cased() -> None:
+    rendered = sign_in(routing="path", path="/sign-in", sign_up_url="/sign-up").render()
+    assert sorted(rendered["props"]) == [
+        'path:"/sign-in"',
+        'routing:"path"',
+        'signUpUrl:"/sign-up"',
+    ]
+    assert (
+        'afterSwitchSessionUrl:"/"' in user_button(after_switch_session_url="/").render()["props"]
+    )
+
+
+@pytest.mark.parametrize("button", [SignInButton, SignUpButton, SignOutButton])
+def test_buttons_keep_their_child_unmemoized(button: type[ClerkComponent]) -> None:
+    # Clerk clones the one child to add onClick; a memo wrapper in between would swallow it.
+    assert issubclass(button, MemoizationLeaf)
+
+
+def test_token_bridge_uses_use_auth_and_never_rejects() -> None:
+    bridge = clerk_token_bridge()
+    assert [var.tag for var in bridge._get_imports()["@clerk/react@6.17.2"]] == ["useAuth"]
+    (code,) = bridge.add_custom_code()
+    assert "useAuth()" in code
+    assert f"{GET_TOKEN_FUNCTION} = fetchToken" in code
+    assert "catch (error)" in code
+
+
+def test_token_request_runs_the_script_with_the_handler_as_callback() -> None:
+    spec = request_session_token(FavoriteColorState.receive_token, skip_cache=True)
+    args = {name._js_expr: value._var_value for name, value in spec.args}
+    assert args["javascript_code"] == token_script(skip_cache=True)
+    assert '{"skipCache": true}' in args["javascript_code"]
+    assert "favorite_color_state.receive_token" in args["callback"]
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({"token": "abc", "error": None}, ("abc", None)),
+        ({"token": None, "error": None}, (None, None)),
+        ({"token": "", "error": None}, (None, None)),
+        ({"token": None, "error": "offline"}, (None, "offline")),
+        ({"token": 42}, (None, None)),
+        (None, (None, "The browser sent no token result")),
+        ("abc", (None, "The browser sent no token result")),
+    ],
+)
+def test_read_token_result(result: object, expected: tuple[str | None, str | None]) -> None:
+    assert read_token_result(result) == expected

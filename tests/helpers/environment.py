@@ -1,0 +1,38 @@
+"""The one way tests build a child process's environment: no inherited app settings, venv Node."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+APP_VARIABLES = (
+    "CLERK_MODE",
+    "CLERK_PUBLISHABLE_KEY",
+    "CLERK_SECRET_KEY",
+    "CLERK_WEBHOOK_SECRET",
+    "CLERK_JWT_KEY",
+    "CLERK_API_URL",
+    "CLERK_AUTHORIZED_PARTIES",
+    "FRONTEND",
+    "MONGO_URI",
+    "MONGO_DB",
+    "MONGO_TIMEOUT_MS",
+    "DATA_DIR",
+    "REFLEX_ENV_MODE",
+    "PYTEST_CURRENT_TEST",
+)
+"""Settings this test process carries that a child app must not inherit by accident."""
+
+
+def app_environment(settings: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment minus every app setting, plus `settings` and the venv's Node.
+
+    Node comes from the venv (Reflex needs Node >= 22.22) and npm replaces bun.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in APP_VARIABLES}
+    bin_dir = str(Path(sys.executable).parent)
+    env.update(PATH=f"{bin_dir}:{env.get('PATH', '')}", REFLEX_USE_NPM="1")
+    env.update(settings)
+    return env

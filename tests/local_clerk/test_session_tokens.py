@@ -1,0 +1,90 @@
+"""Stand-in session tokens: Clerk's v2 shape, and accepted by the app's own verification."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+
+from clerk_fullstack.auth.tokens import verify_token
+from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.local_clerk.session_tokens import issue_session_token
+from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
+
+pytestmark = pytest.mark.unit
+
+ISSUER = "https://clerk.local.invalid"
+PARTY = "http://localhost:3000"
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> LocalSigningKey:
+    return load_signing_key(tmp_path_factory.mktemp("local-clerk"))
+
+
+def issue(key: LocalSigningKey, **overrides: int) -> str:
+    return issue_session_token(
+        key,
+        user_id="user_abc",
+        session_id="sess_abc",
+        issuer=ISSUER,
+        authorized_party=PARTY,
+        session_started_at=overrides.pop("started", int(time.time())),
+        **overrides,
+    )
+
+
+def test_header_is_rs256_with_the_key_id(key: LocalSigningKey) -> None:
+    assert jwt.get_unverified_header(issue(key)) == {"alg": "RS256", "kid": key.kid, "typ": "JWT"}
+
+
+def test_claims_are_clerks_v2_session_claims(key: LocalSigningKey) -> None:
+    now = int(time.time())
+    claims = jwt.decode(issue(key, now=now), options={"verify_signature": False})
+    assert claims == {
+        "azp": PARTY,
+        "exp": now + 60,
+        "fva": [0, -1],
+        "iat": now,
+        "iss": ISSUER,
+        "nbf": now - 10,
+        "sid": "sess_abc",
+        "sub": "user_abc",
+        "v": 2,
+    }
+
+
+def test_fva_counts_minutes_since_sign_in(key: LocalSigningKey) -> None:
+    now = int(time.time())
+    token = issue(key, now=now, started=now - 3 * 60 - 5)
+    assert jwt.decode(token, options={"verify_signature": False})["fva"] == [3, -1]
+
+
+def test_the_apps_verifier_accepts_it_with_the_stand_ins_key(key: LocalSigningKey) -> None:
+    claims = verify_token(
+        issue(key), key.private_key.public_key(), issuer=ISSUER, authorized_parties=[PARTY]
+    )
+    assert (claims.sub, claims.sid, claims.azp, claims.extra["v"]) == (
+        "user_abc",
+        "sess_abc",
+        PARTY,
+        2,
+    )
+
+
+def test_it_expires_after_sixty_seconds(key: LocalSigningKey) -> None:
+    stale = issue(key, now=int(time.time()) - 66)
+    with pytest.raises(TokenVerificationError) as caught:
+        verify_token(stale, key.private_key.public_key(), issuer=ISSUER, authorized_parties=[PARTY])
+    assert caught.value.reason == "token-expired"
+
+
+def test_another_instances_key_does_not_verify_it(key: LocalSigningKey, tmp_path: Path) -> None:
+    other = load_signing_key(tmp_path)
+    with pytest.raises(TokenVerificationError) as caught:
+        verify_token(
+            issue(key), other.private_key.public_key(), issuer=ISSUER, authorized_parties=[PARTY]
+        )
+    assert caught.value.reason == "token-invalid-signature"

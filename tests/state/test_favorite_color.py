@@ -1,0 +1,296 @@
+"""FavoriteColorState without a browser: handlers called directly with minted tokens."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import reflex as rx
+from beanie import init_beanie
+from reflex.event import EventSpec
+
+from clerk_fullstack import db, users
+from clerk_fullstack.models import DOCUMENT_MODELS, User, UserProfile
+from clerk_fullstack.settings import get_settings
+from clerk_fullstack.state.favorite_color import SYNC_RETRY_DELAYS, FavoriteColorState
+from clerk_fullstack.state.lookup import ColorStatus
+from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
+
+
+def new_state() -> FavoriteColorState:
+    """A fresh state tree, as one browser tab gets; the test is the only client."""
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate([FavoriteColorState.get_name()])
+    assert isinstance(state, FavoriteColorState)
+    return state
+
+
+def token_result(token: str | None, error: str | None = None) -> dict[str, str | None]:
+    """What `window.__clerkGetToken()` resolves to."""
+    return {"token": token, "error": error}
+
+
+def handler_name(spec: EventSpec) -> str:
+    return str(spec.handler.fn.__qualname__).rsplit(".", 1)[-1]
+
+
+def call_args(spec: EventSpec) -> dict[str, Any]:
+    return {name._js_expr: value._var_value for name, value in spec.args}
+
+
+def asks_for_token(spec: object, *, skip_cache: bool = False) -> bool:
+    """Whether `spec` runs the token script in the browser with `receive_token` as callback."""
+    assert isinstance(spec, EventSpec)
+    args = call_args(spec)
+    return (
+        handler_name(spec) == "_call_script"
+        and "receive_token" in args["callback"]
+        and json.dumps({"skipCache": skip_cache}) in args["javascript_code"]
+    )
+
+
+async def create_user(user_id: str) -> str:
+    """Store a user as the `user.created` webhook would; return the color it was given."""
+    profile = UserProfile(
+        clerk_user_id=user_id, email=None, first_name=None, last_name=None, clerk_updated_at=1
+    )
+    assert await users.save_profile(profile) == users.SyncResult.CREATED
+    color = await users.get_favorite_color(clerk_user_id=user_id)
+    assert color is not None
+    return color.value
+
+
+async def test_valid_token_loads_the_color(signing_key: SigningKey) -> None:
+    color = await create_user("user_state_1")
+    state = new_state()
+
+    assert asks_for_token(state.load())
+    assert state.status == ColorStatus.LOADING
+    result = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_1")))
+
+    assert result is None
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+    assert state._user_id == "user_state_1"
+
+
+async def test_each_user_sees_only_their_own_color(signing_key: SigningKey) -> None:
+    colors = {f"user_state_many_{n}": await create_user(f"user_state_many_{n}") for n in range(4)}
+    for user_id, color in colors.items():
+        state = new_state()
+        state.load()
+        await state.receive_token(token_result(mint_token(signing_key, sub=user_id)))
+        assert (state.status, state.color, state._user_id) == (ColorStatus.LOADED, color, user_id)
+
+
+async def test_client_state_never_holds_the_token_or_user_id(signing_key: SigningKey) -> None:
+    await create_user("user_state_private")
+    token = mint_token(signing_key, sub="user_state_private")
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(token))
+
+    client_view = json.dumps(state.dict(), default=str)
+    assert "user_state_private" not in client_view
+    assert token not in client_view
+
+
+async def test_expired_token_is_refreshed_once_then_the_session_is_invalid(
+    signing_key: SigningKey,
+) -> None:
+    await create_user("user_state_expired")
+    expired = mint_token(signing_key, sub="user_state_expired", issued_offset=-120)
+    state = new_state()
+    state.load()
+
+    # A cached token may have expired in flight: ask once more, past Clerk's token cache.
+    assert asks_for_token(await state.receive_token(token_result(expired)), skip_cache=True)
+    assert state.status == ColorStatus.LOADING
+    assert await state.receive_token(token_result(expired)) is None
+
+    assert (state.status, state.color) == (ColorStatus.INVALID_SESSION, "")
+    assert state._user_id is None
+
+
+async def test_expired_token_then_fresh_token_loads_the_color(signing_key: SigningKey) -> None:
+    color = await create_user("user_state_refresh")
+    state = new_state()
+    state.load()
+    expired = mint_token(signing_key, sub="user_state_refresh", issued_offset=-120)
+    await state.receive_token(token_result(expired))
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_refresh")))
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+
+
+async def test_forged_token_loads_nothing(signing_key: SigningKey) -> None:
+    await create_user("user_state_forged")
+    forger = new_signing_key(kid=signing_key.kid)  # same kid, different key
+    state = new_state()
+    state.load()
+
+    result = await state.receive_token(token_result(mint_token(forger, sub="user_state_forged")))
+
+    assert result is None  # a bad signature is not retried
+    assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
+
+
+async def test_invalid_token_on_reload_forgets_the_shown_color(signing_key: SigningKey) -> None:
+    await create_user("user_state_reload")
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_reload")))
+    assert state.status == ColorStatus.LOADED
+
+    state.load()
+    assert (state.color, state._user_id) == ("", None)
+    wrong_issuer = mint_token(signing_key, sub="user_state_reload", issuer="https://evil.example")
+    await state.receive_token(token_result(wrong_issuer))
+    assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
+
+
+async def test_signed_out_browser_gives_an_invalid_session() -> None:
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(None))
+    assert (state.status, state.color) == (ColorStatus.INVALID_SESSION, "")
+
+
+async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
+    signing_key: SigningKey,
+) -> None:
+    state = new_state()
+    state.load()
+    delays = []
+    for _ in SYNC_RETRY_DELAYS:
+        recheck = await state.receive_token(
+            token_result(mint_token(signing_key, sub="user_state_new"))
+        )
+        assert isinstance(recheck, EventSpec)
+        assert handler_name(recheck) == "recheck_later"
+        assert state.status == ColorStatus.NOT_SYNCED
+        assert state.color == ""
+        assert state._user_id == "user_state_new"
+        args = call_args(recheck)
+        assert args["delay"] == state.retry_in
+        delays.append(args["delay"])
+        # What recheck_later does once its delay is over:
+        state.retry_in = 0
+        assert asks_for_token(state._request_token())
+
+    assert delays == [1, 2, 4, 8]
+    # Out of re-checks: say so and stop.
+    assert (
+        await state.receive_token(token_result(mint_token(signing_key, sub="user_state_new")))
+        is None
+    )
+    assert (state.status, state.retry_in, state.sync_attempts_left) == (
+        ColorStatus.NOT_SYNCED,
+        0,
+        0,
+    )
+
+    # "Try again" starts a new round, which finds the user once the webhook has arrived.
+    color = await create_user("user_state_new")
+    state.load()
+    assert state.sync_attempts_left == len(SYNC_RETRY_DELAYS)
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_new")))
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+
+
+async def test_webhook_arriving_during_backoff_loads_the_color(signing_key: SigningKey) -> None:
+    state = new_state()
+    state.load()
+    first = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_late")))
+    assert isinstance(first, EventSpec)
+    assert state.status == ColorStatus.NOT_SYNCED
+
+    color = await create_user("user_state_late")
+    state._request_token()  # the re-check
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_late")))
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+
+
+async def test_recheck_carries_the_generation_that_sign_out_invalidates(
+    signing_key: SigningKey,
+) -> None:
+    state = new_state()
+    state.load()
+    recheck = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_g")))
+    assert isinstance(recheck, EventSpec)
+    generation = call_args(recheck)["generation"]
+    assert generation == state._generation
+    state.forget()
+    assert state._generation != generation
+
+
+async def test_forget_drops_color_and_user_id_and_late_tokens(signing_key: SigningKey) -> None:
+    await create_user("user_state_forget")
+    token = mint_token(signing_key, sub="user_state_forget")
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(token))
+    assert state.status == ColorStatus.LOADED
+
+    state.forget()
+    assert (state.status, state.color, state._user_id) == (ColorStatus.IDLE, "", None)
+    # A token nobody asked for (after sign-out, or sent by a script) is ignored.
+    assert await state.receive_token(token_result(token)) is None
+    assert (state.status, state.color, state._user_id) == (ColorStatus.IDLE, "", None)
+
+
+async def test_token_error_in_the_browser_is_shown_as_unreachable() -> None:
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(None, "Timed out waiting for a session token"))
+    assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
+
+
+@pytest.mark.parametrize("result", [None, "a string", {"token": 42}, {"token": ["x"]}])
+async def test_malformed_browser_answer_is_not_trusted(result: Any) -> None:
+    state = new_state()
+    state.load()
+    await state.receive_token(result)
+    assert state.status in {ColorStatus.UNREACHABLE, ColorStatus.INVALID_SESSION}
+    assert state.color == ""
+
+
+async def test_unreachable_signing_keys_show_unreachable(
+    env: pytest.MonkeyPatch, signing_key: SigningKey
+) -> None:
+    env.delenv("CLERK_JWT_KEY")
+    env.setenv("CLERK_API_URL", "http://127.0.0.1:9")
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(mint_token(signing_key)))
+    assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
+
+
+@pytest.fixture
+async def database_down(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[None]:
+    """Point the models at a database that has gone away, then back at the test database."""
+    test_database = User.get_pymongo_collection().database
+    server = ChildServer(tmp_path_factory.mktemp("down-db"), free_port())
+    server.start()
+    client = await db.connect(get_settings(), uri_for(server.port))
+    server.stop()
+    try:
+        yield
+    finally:
+        await client.close()
+        await init_beanie(database=test_database, document_models=DOCUMENT_MODELS)
+
+
+@pytest.mark.slow
+async def test_unreachable_database_shows_unreachable(
+    database_down: None, signing_key: SigningKey
+) -> None:
+    state = new_state()
+    state.load()
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_db")))
+    assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
+    # The token was verified, so the user is known; only the read failed.
+    assert state._user_id == "user_state_db"

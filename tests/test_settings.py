@@ -1,0 +1,87 @@
+"""Settings: malformed values fail at start with a message naming the variable and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from clerk_fullstack.clerk_instance import resolve_clerk_instance
+from clerk_fullstack.settings import (
+    ConfigError,
+    decode_publishable_key,
+    encode_publishable_key,
+    load_settings,
+)
+from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, TEST_ISSUER
+
+pytestmark = pytest.mark.unit
+
+
+def test_publishable_key_round_trip() -> None:
+    assert (
+        decode_publishable_key(encode_publishable_key("clerk.example.com")) == "clerk.example.com"
+    )
+
+
+def test_test_settings_derive_issuer_and_parties(env: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    instance = resolve_clerk_instance(settings)
+    assert instance.issuer == TEST_ISSUER
+    assert settings.authorized_parties == [TEST_FRONTEND]
+    assert instance.jwks_url == "https://api.clerk.com/v1/jwks"
+    assert decode_publishable_key(settings.clerk_publishable_key or "") == TEST_HOST
+
+
+def test_authorized_parties_are_comma_separated(env: pytest.MonkeyPatch) -> None:
+    env.setenv("CLERK_AUTHORIZED_PARTIES", "https://a.example, https://b.example/")
+    assert load_settings().authorized_parties == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "CLERK_PUBLISHABLE_KEY",
+            "pk_test_bm90LWEtaG9zdA==",
+            "CLERK_PUBLISHABLE_KEY does not decode",
+        ),
+        ("CLERK_PUBLISHABLE_KEY", "sk_test_abc", "CLERK_PUBLISHABLE_KEY must start with pk_test_"),
+        ("CLERK_PUBLISHABLE_KEY", "pk_test_%%%", "CLERK_PUBLISHABLE_KEY the part after"),
+        ("CLERK_SECRET_KEY", "pk_test_abc", "CLERK_SECRET_KEY must start with sk_test_"),
+        ("CLERK_WEBHOOK_SECRET", "abc", "CLERK_WEBHOOK_SECRET must start with whsec_"),
+        ("CLERK_WEBHOOK_SECRET", "whsec_%%", "CLERK_WEBHOOK_SECRET the part after whsec_"),
+        ("CLERK_JWT_KEY", "not a pem", "CLERK_JWT_KEY is not a PEM public key"),
+        ("FRONTEND", "localhost:3000", "FRONTEND must start with http"),
+        ("MONGO_URI", "postgres://x", "MONGO_URI must start with mongodb://"),
+    ],
+)
+def test_malformed_values_fail_with_a_named_fix(
+    env: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    env.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+    assert "(" in str(caught.value)  # says how to fix it
+
+
+def test_jwt_key_accepts_escaped_newlines(env: pytest.MonkeyPatch) -> None:
+    import os
+
+    env.setenv("CLERK_JWT_KEY", os.environ["CLERK_JWT_KEY"].replace("\n", "\\n"))
+    assert load_settings().clerk_jwt_key
+
+
+def test_prod_without_mongo_uri_refuses_unless_opted_in(env: pytest.MonkeyPatch) -> None:
+    env.delenv("MONGO_URI", raising=False)
+    env.setenv("REFLEX_ENV_MODE", "prod")
+    with pytest.raises(ConfigError, match="MONGO_URI: prod mode needs a real MongoDB"):
+        load_settings()
+    env.setenv("ALLOW_EMBEDDED_MONGO", "1")
+    assert load_settings().is_prod
+
+
+def test_clerk_mode_needs_a_way_to_get_keys(env: pytest.MonkeyPatch) -> None:
+    env.delenv("CLERK_JWT_KEY")
+    env.delenv("CLERK_SECRET_KEY")
+    with pytest.raises(ConfigError, match="CLERK_SECRET_KEY"):
+        load_settings()
