@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from clerk_fullstack.clerk.control import clerk_loading
 from clerk_fullstack.components.clerk_status import clerk_degraded_banner, clerk_failed_banner
 from clerk_fullstack.components.navbar import navbar
 
@@ -25,3 +26,8 @@ def layout(*children: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
     )
+
+
+def form_page(form: rx.Component) -> rx.Component:
+    """A page holding one of Clerk's forms, with a spinner while Clerk loads."""
+    return layout(rx.center(clerk_loading(rx.spinner(size="3")), form, width="100%"))

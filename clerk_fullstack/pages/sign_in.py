@@ -5,19 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from clerk_fullstack import routes
-from clerk_fullstack.clerk.control import clerk_loading
 from clerk_fullstack.clerk.ui import sign_in
-from clerk_fullstack.components.layout import layout
+from clerk_fullstack.components.layout import form_page
 
 TITLE = "Sign in"
 
 
 def sign_in_page() -> rx.Component:
     """The sign-in page."""
-    return layout(
-        rx.center(
-            clerk_loading(rx.spinner(size="3")),
-            sign_in(routing="path", path=routes.SIGN_IN, sign_up_url=routes.SIGN_UP),
-            width="100%",
-        )
-    )
+    return form_page(sign_in(routing="path", path=routes.SIGN_IN, sign_up_url=routes.SIGN_UP))

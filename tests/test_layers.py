@@ -1,0 +1,106 @@
+"""Imports point one way: pages → state → services → models, routes → services, no cycles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "clerk_fullstack"
+
+pytestmark = pytest.mark.unit
+
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    # the bottom: data shapes, errors, settings
+    "clerk_fullstack.models": ("clerk_fullstack.",),
+    "clerk_fullstack.errors": ("clerk_fullstack.",),
+    "clerk_fullstack.settings": ("clerk_fullstack.",),
+    "clerk_fullstack.routes": ("clerk_fullstack.",),
+    # pure checks never reach into the service layer
+    "clerk_fullstack.events": ("clerk_fullstack.users", "clerk_fullstack.db"),
+    "clerk_fullstack.auth.tokens": ("clerk_fullstack.auth.session", "clerk_fullstack.settings"),
+    # services know nothing of HTTP routes or the UI
+    "clerk_fullstack.users": (
+        "clerk_fullstack.api",
+        "clerk_fullstack.state",
+        "clerk_fullstack.pages",
+    ),
+    "clerk_fullstack.auth": (
+        "clerk_fullstack.api",
+        "clerk_fullstack.state",
+        "clerk_fullstack.pages",
+    ),
+    # routes call services, never the UI
+    "clerk_fullstack.api": (
+        "clerk_fullstack.state",
+        "clerk_fullstack.pages",
+        "clerk_fullstack.components",
+    ),
+    # state calls services, never pages or routes
+    "clerk_fullstack.state": (
+        "clerk_fullstack.pages",
+        "clerk_fullstack.api",
+        "clerk_fullstack.components",
+    ),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every `clerk_fullstack` module this file imports, at the top or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] != "clerk_fullstack":
+                continue
+            for alias in node.names:
+                # `from package import module` imports the module, not the package's own code
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("clerk_fullstack."))
+    return found
+
+
+MODULES = {module_name(p) for p in PACKAGE.rglob("*.py")}
+GRAPH = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_no_import_points_the_wrong_way(module: str) -> None:
+    rules = [
+        banned
+        for prefix, banned in FORBIDDEN.items()
+        if module == prefix or module.startswith(f"{prefix}.")
+    ]
+    wrong = {
+        target
+        for target in GRAPH[module]
+        for banned in rules
+        for prefix in banned
+        if target.startswith(prefix)
+    }
+    assert not wrong, f"{module} imports {sorted(wrong)}"
+
+
+def test_no_import_cycles() -> None:
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        if module in path:
+            raise AssertionError(
+                "import cycle: " + " → ".join((*path[path.index(module) :], module))
+            )
+        if module in done:
+            return
+        for target in GRAPH.get(module, ()):
+            visit(target, (*path, module))
+        done.add(module)
+
+    for module in sorted(GRAPH):
+        visit(module, ())
