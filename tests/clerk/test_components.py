@@ -180,3 +180,17 @@ def test_token_request_runs_the_script_with_the_handler_as_callback() -> None:
 )
 def test_read_token_result(result: object, expected: tuple[str | None, str | None]) -> None:
     assert read_token_result(result) == expected
+
+
+def test_the_app_is_wrapped_in_clerk_provider_with_the_token_bridge() -> None:
+    from clerk_fullstack.clerk_fullstack import CLERK_WRAP, app, clerk_wrap
+
+    assert app.extra_app_wraps[CLERK_WRAP] is clerk_wrap
+    provider = clerk_wrap(False)
+    assert isinstance(provider, ClerkProvider)
+    assert prop(provider, "publishable_key") == get_clerk_instance().publishable_key
+    assert (prop(provider, "sign_in_url"), prop(provider, "sign_up_url")) == (
+        "/sign-in",
+        "/sign-up",
+    )
+    assert [child.tag for child in provider.children] == ["ClerkTokenBridge"]
