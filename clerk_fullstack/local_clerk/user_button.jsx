@@ -31,6 +31,21 @@ function initials(user) {
   return (letters.join("") || user.primaryEmailAddress.emailAddress[0] || "?").toUpperCase();
 }
 
+function Toggle({ user, showName, open, onClick }) {
+  return (
+    <button
+      type="button"
+      aria-label="Open user menu"
+      aria-expanded={open}
+      onClick={onClick}
+      style={toggleStyle}
+    >
+      <span style={avatarStyle}>{initials(user)}</span>
+      {showName && <span>{user.fullName || user.primaryEmailAddress.emailAddress}</span>}
+    </button>
+  );
+}
+
 // Closes the open menu or form on a press anywhere outside the user button.
 function useCloseOnOutsidePress(root, view, setView) {
   useEffect(() => {
@@ -41,28 +56,40 @@ function useCloseOnOutsidePress(root, view, setView) {
   }, [root, view, setView]);
 }
 
-export function UserButton({ showName }) {
-  const clerk = useLocalClerk();
-  const [view, setView] = useState(null); // null | "menu" | "edit" | "delete"
+// The edit form starts from the current name each time it opens; its state lives here, with the
+// user button, so a failed save's message survives a trip back to the menu.
+function useNameEditor(clerk, setView) {
   const [firstName, setFirstName] = useState("");
   const [lastName, setLastName] = useState("");
-  const root = useRef(null);
-  const user = clerk.user;
-  useCloseOnOutsidePress(root, view, setView);
   const save = useSubmit(async () => {
     await clerk.updateNames({ first_name: firstName, last_name: lastName });
     setView(null);
   });
+  const start = (user) => {
+    setFirstName(user.firstName || "");
+    setLastName(user.lastName || "");
+    setView("edit");
+  };
+  return {
+    first: { value: firstName, onChange: setFirstName },
+    last: { value: lastName, onChange: setLastName },
+    save,
+    start,
+  };
+}
+
+export function UserButton({ showName }) {
+  const clerk = useLocalClerk();
+  const [view, setView] = useState(null); // null | "menu" | "edit" | "delete"
+  const root = useRef(null);
+  const user = clerk.user;
+  useCloseOnOutsidePress(root, view, setView);
+  const names = useNameEditor(clerk, setView);
   const remove = useSubmit(async () => {
     await clerk.deleteAccount();
   });
 
   if (clerk.status !== "ready" || !user) return null;
-  const startEdit = () => {
-    setFirstName(user.firstName || "");
-    setLastName(user.lastName || "");
-    setView("edit");
-  };
   const backToMenu = () => setView("menu");
   return (
     <div
@@ -70,28 +97,24 @@ export function UserButton({ showName }) {
       style={{ position: "relative", display: "inline-block" }}
       id="local-clerk-user-button"
     >
-      <button
-        type="button"
-        aria-label="Open user menu"
-        aria-expanded={!!view}
+      <Toggle
+        user={user}
+        showName={showName}
+        open={!!view}
         onClick={() => setView(view ? null : "menu")}
-        style={toggleStyle}
-      >
-        <span style={avatarStyle}>{initials(user)}</span>
-        {showName && <span>{user.fullName || user.primaryEmailAddress.emailAddress}</span>}
-      </button>
+      />
       {view === "menu" && (
         <Menu
           user={user}
-          onEdit={startEdit}
+          onEdit={() => names.start(user)}
           onDelete={() => setView("delete")}
           onSignOut={() => clerk.signOut()}
         />
       )}
       {view === "edit" && (
-        <MenuForm label="Edit name" action={save} submitLabel="Save" onCancel={backToMenu}>
-          <Field label="First name" name="first_name" value={firstName} onChange={setFirstName} />
-          <Field label="Last name" name="last_name" value={lastName} onChange={setLastName} />
+        <MenuForm label="Edit name" action={names.save} submitLabel="Save" onCancel={backToMenu}>
+          <Field label="First name" name="first_name" {...names.first} />
+          <Field label="Last name" name="last_name" {...names.last} />
         </MenuForm>
       )}
       {view === "delete" && (

@@ -42,8 +42,7 @@ export function Menu({ user, onEdit, onDelete, onSignOut }) {
   );
 }
 
-// A small form in the menu's place; `action` is a useSubmit result, kept by the user button
-// so its error stays while the menu switches views.
+// A small form in the menu's place; `action` is a useSubmit result owned by the user button.
 export function MenuForm({
   label,
   action,
