@@ -1,9 +1,9 @@
 """The stand-in's HTTP endpoints, mounted in the backend under `/local-clerk`.
 
 `GET /v1/jwks` is the Backend API endpoint the app's verifier fetches (with the secret key).
-The `/v1/client…` and `/v1/me` endpoints play Clerk's Frontend API for the browser module
-`assets/local_clerk.jsx`; the browser proves its session with `Authorization: Bearer <client
-token>`.
+The `/v1/client…` and `/v1/me` endpoints play Clerk's Frontend API for the browser modules
+beside this file (see browser.py); the browser proves its session with
+`Authorization: Bearer <client token>`.
 """
 
 from __future__ import annotations

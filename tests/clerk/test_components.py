@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from clerk_fullstack.clerk.token_bridge import (
 )
 from clerk_fullstack.clerk.ui import SignIn, SignUp, UserButton, sign_in, user_button
 from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.local_clerk import browser
 from clerk_fullstack.settings import decode_publishable_key
 from clerk_fullstack.state.favorite_color import FavoriteColorState, read_token_result
 from tests.helpers.tokens import TEST_HOST
@@ -87,6 +89,23 @@ def test_local_mode_imports_the_stand_in(
     assert library.clerk_library() == "$/public/stand_in.jsx"
     component = user_button()
     assert "$/public/stand_in.jsx" in component._get_imports()
+
+
+def test_the_stand_in_is_a_shared_asset_exporting_every_wrapper() -> None:
+    assert library.LOCAL_CLERK_MODULE == browser.STAND_IN_MODULE
+    prefix = "$/public/external/clerk_fullstack/local_clerk/browser/"
+    assert f"{prefix}{browser.ENTRY_MODULE}" == browser.STAND_IN_MODULE
+    # Every module is linked beside the entry, so their relative imports resolve in `.web/`.
+    source = Path(browser.__file__).parent
+    linked = Path.cwd() / "assets" / prefix.removeprefix("$/public/")
+    assert {"index.js", "provider.jsx", "session.js", "forms.jsx", "buttons.jsx"} <= set(
+        browser.BROWSER_MODULES
+    )
+    for name in browser.BROWSER_MODULES:
+        assert (linked / name).resolve() == (source / name).resolve(), name
+    entry = (source / browser.ENTRY_MODULE).read_text()
+    exported = set(re.findall(r"\w+", " ".join(re.findall(r"export \{([^}]*)\}", entry))))
+    assert {*WRAPPERS, "useAuth"} <= exported
 
 
 def test_local_mode_without_a_stand_in_falls_back_to_clerk(
