@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,29 @@ def tokbench(
     stream_calls: int,
 ) -> Result:
     """Per-call verification cost: ours (stream / unique), PyJWT, RSA floor; Clerk in Node."""
+    py = _python_tokbench(
+        app_dir,
+        fixtures,
+        n=n,
+        repeats=repeats,
+        stream_users=stream_users,
+        stream_calls=stream_calls,
+    )
+    token_file = _token_file(work, fixtures)
+    node = _node_tokbench(seed_dir, fixtures, token_file, n=n, repeats=repeats)
+    return {"python": py, "node": node}
+
+
+def _python_tokbench(
+    app_dir: Path,
+    fixtures: Path,
+    *,
+    n: int,
+    repeats: int,
+    stream_users: int,
+    stream_calls: int,
+) -> Result:
+    """Run bench/tokbench.py in the app copy; its JSON."""
     py = subprocess.run(
         [
             common.PYTHON,
@@ -170,6 +193,12 @@ def tokbench(
         capture_output=True,
         text=True,
     )
+    result: Result = json.loads(py.stdout)
+    return result
+
+
+def _token_file(work: Path, fixtures: Path) -> Path:
+    """The token the Node bench verifies, minted once per work dir from the fixtures' key."""
     token_file = work / "token.txt"
     if not token_file.exists():
         sys.path.insert(0, str(common.HARNESS))
@@ -182,6 +211,13 @@ def tokbench(
         token_file.write_text(
             tokmod.mint(priv, fx["kid"], "user_2iZO00fCgCdXZBMcKjeHQglTWpg", ttl=3600)
         )
+    return token_file
+
+
+def _node_tokbench(
+    seed_dir: Path, fixtures: Path, token_file: Path, *, n: int, repeats: int
+) -> Result:
+    """Run the harness's verify_node.js (Clerk `verifyToken` and Node's floor); its JSON."""
     node = subprocess.run(
         [
             str(common.VENV_BIN / "node"),
@@ -197,7 +233,8 @@ def tokbench(
         capture_output=True,
         text=True,
     )
-    return {"python": json.loads(py.stdout), "node": json.loads(node.stdout)}
+    result: Result = json.loads(node.stdout)
+    return result
 
 
 def tok_metrics(t: Result) -> dict[str, float]:
@@ -265,19 +302,31 @@ def render(report: Result) -> str:
     rounds = report["rounds"]
     ours = [metrics(r["ours"]) for r in rounds if "ours" in r]
     seed = [metrics(r["seed"]) for r in rounds if "seed" in r]
-
-    def med(rows: list[dict[str, Any]], key: str) -> float | None:
-        return median([row.get(key) for row in rows])
-
-    def pair(key: str) -> tuple[float | None, float | None]:
-        return med(ours, key), med(seed, key)
-
     lines = [
-        f"Medians of {len(rounds)} alternating round(s); {report['load']['users']} webhooks, "
-        f"route {report['load']['duration']} s at {report['load']['concurrency']} connections, "
-        f"{report['load']['route_users']} users' tokens; ours with "
-        f"{report['workers'] or 1} worker(s)"
-        f"{' with Redis' if (report['workers'] or 1) > 1 else ''}. Ratio = ours / baseline.",
+        *_summary_head(report),
+        *_summary_rows(ours, seed),
+        *_integrity_rows(ours, seed),
+        *_token_table(report),
+        *_round_table(rounds),
+        *_scaling_table(report),
+    ]
+    return "\n".join(lines)
+
+
+def _median_of(rows: Sequence[dict[str, Any]], key: str) -> float | None:
+    """Median of one figure over the rows that have it."""
+    return median([row.get(key) for row in rows])
+
+
+def _summary_head(report: Result) -> list[str]:
+    """The load line, the patches applied (if any) and the summary table's header."""
+    load, workers = report["load"], report["workers"] or 1
+    return [
+        f"Medians of {len(report['rounds'])} alternating round(s); {load['users']} webhooks, "
+        f"route {load['duration']} s at {load['concurrency']} connections, "
+        f"{load['route_users']} users' tokens; ours with "
+        f"{workers} worker(s)"
+        f"{' with Redis' if workers > 1 else ''}. Ratio = ours / baseline.",
         *(
             [f"Ours with patches applied to its private copy: {', '.join(report['patches'])}."]
             if report.get("patches")
@@ -287,6 +336,15 @@ def render(report: Result) -> str:
         "| metric | ours | baseline (Express) | ratio | target | |",
         "|---|---:|---:|---:|---|---|",
     ]
+
+
+def _summary_rows(ours: list[dict[str, Any]], seed: list[dict[str, Any]]) -> list[str]:
+    """One row per figure: both medians, their ratio, the target and whether it is met."""
+
+    def pair(key: str) -> tuple[float | None, float | None]:
+        """The median of one figure for ours and for the baseline."""
+        return _median_of(ours, key), _median_of(seed, key)
+
     rows: list[Row] = [
         ("route req/s", *pair("route_rps"), "≥ 1.5×", at_least(1.5)),
         ("route p50 ms", *pair("route_p50_ms"), "", None),
@@ -303,89 +361,108 @@ def render(report: Result) -> str:
         ("ingest SecantusDB cores busy", *pair("ingest_db_cores"), "", None),
         ("backend start → first answer s", *pair("first_answer_s"), "", None),
     ]
+    lines = []
     for name, a, b, target, check in rows:
         r = ratio(a, b)
         lines.append(
             f"| {name} | {fmt(a)} | {fmt(b)} | {fmt(r, 2)}× | {target} | {verdict(check, r)} |"
         )
+    return lines
+
+
+def _integrity_rows(ours: list[dict[str, Any]], seed: list[dict[str, Any]]) -> list[str]:
+    """The summary's last rows: webhooks lost / duplicated / non-2xx, and route non-2xx."""
     lost = [(m["ingest_lost"], m["ingest_dup"], m["ingest_non2xx"]) for m in ours]
     slost = [(m["ingest_lost"], m["ingest_dup"], m["ingest_non2xx"]) for m in seed]
     ok = all(x == (0, 0, 0) for x in lost)
-    lines.append(
+    route_non2xx = [m.get("route_non2xx") for m in ours] + [m.get("route_non2xx") for m in seed]
+    return [
         f"| ingest lost / duplicated / non-2xx (every round) | "
         f"{' '.join('/'.join(map(str, x)) for x in lost)} | "
         f"{' '.join('/'.join(map(str, x)) for x in slost)} | | 0 / 0 | "
-        f"{'met' if ok else '**NOT met**'} |"
-    )
-    route_non2xx = [m.get("route_non2xx") for m in ours] + [m.get("route_non2xx") for m in seed]
-    lines.append(
-        f"| route non-2xx (all rounds, both) | {sum(x or 0 for x in route_non2xx)} | | | 0 | |"
-    )
+        f"{'met' if ok else '**NOT met**'} |",
+        f"| route non-2xx (all rounds, both) | {sum(x or 0 for x in route_non2xx)} | | | 0 | |",
+    ]
 
+
+def _token_table(report: Result) -> list[str]:
+    """The token verification table (medians over the rounds), or nothing without runs."""
     toks = [tok_metrics(t) for t in report.get("tokbench", [])]
-    if toks:
+    if not toks:
+        return []
 
-        def tm(key: str) -> float | None:
-            return median([t[key] for t in toks])
+    def tm(key: str) -> float | None:
+        """The median of one token figure."""
+        return median([t[key] for t in toks])
 
-        lines += [
-            "",
-            f"Token verification, CPU µs per call (median of {len(toks)} run(s); "
-            f"stream = the route phase's {report['load']['route_users']} tokens, cycled):",
-            "",
-            "| case | µs/call | × its RSA floor | target | |",
-            "|---|---:|---:|---|---|",
-            f"| ours, amortized over the token stream | {fmt(tm('ours_stream_us'))} | "
-            f"{fmt(tm('ours_stream_x_floor'), 2)}× | ≤ 1.5× | "
-            f"{verdict(at_most(1.5), tm('ours_stream_x_floor'))} |",
-            f"| ours, every token new (cache miss) | {fmt(tm('ours_unique_us'))} | "
-            f"{fmt(tm('ours_unique_x_floor'), 2)}× | | |",
-            f"| PyJWT `jwt.decode` alone (+ azp) | {fmt(tm('pyjwt_us'))} | "
-            f"{fmt(ratio(tm('pyjwt_us'), tm('py_floor_us')), 2)}× | | |",
-            f"| Python RSA floor (`cryptography` verify) | {fmt(tm('py_floor_us'))} | 1.00× | | |",
-            f"| Clerk `verifyToken`, sequential (baseline) | {fmt(tm('clerk_seq_us'))} | "
-            f"{fmt(ratio(tm('clerk_seq_us'), tm('node_floor_us')), 2)}× | | |",
-            f"| Clerk `verifyToken`, 16 in flight (baseline) | {fmt(tm('clerk_c16_us'))} | "
-            f"{fmt(tm('clerk_c16_x_floor'), 2)}× | | |",
-            f"| Node RSA floor (`crypto.verify`) | {fmt(tm('node_floor_us'))} | 1.00× | | |",
-        ]
+    return [
+        "",
+        f"Token verification, CPU µs per call (median of {len(toks)} run(s); "
+        f"stream = the route phase's {report['load']['route_users']} tokens, cycled):",
+        "",
+        "| case | µs/call | × its RSA floor | target | |",
+        "|---|---:|---:|---|---|",
+        f"| ours, amortized over the token stream | {fmt(tm('ours_stream_us'))} | "
+        f"{fmt(tm('ours_stream_x_floor'), 2)}× | ≤ 1.5× | "
+        f"{verdict(at_most(1.5), tm('ours_stream_x_floor'))} |",
+        f"| ours, every token new (cache miss) | {fmt(tm('ours_unique_us'))} | "
+        f"{fmt(tm('ours_unique_x_floor'), 2)}× | | |",
+        f"| PyJWT `jwt.decode` alone (+ azp) | {fmt(tm('pyjwt_us'))} | "
+        f"{fmt(ratio(tm('pyjwt_us'), tm('py_floor_us')), 2)}× | | |",
+        f"| Python RSA floor (`cryptography` verify) | {fmt(tm('py_floor_us'))} | 1.00× | | |",
+        f"| Clerk `verifyToken`, sequential (baseline) | {fmt(tm('clerk_seq_us'))} | "
+        f"{fmt(ratio(tm('clerk_seq_us'), tm('node_floor_us')), 2)}× | | |",
+        f"| Clerk `verifyToken`, 16 in flight (baseline) | {fmt(tm('clerk_c16_us'))} | "
+        f"{fmt(tm('clerk_c16_x_floor'), 2)}× | | |",
+        f"| Node RSA floor (`crypto.verify`) | {fmt(tm('node_floor_us'))} | 1.00× | | |",
+    ]
 
-    lines += ["", "Per round (route req/s | p99 ms | app µs/req ‖ ingest ev/s | lost/dup):", ""]
+
+def _round_table(rounds: list[Result]) -> list[str]:
+    """One row per round: its order and each target's headline figures."""
+    lines = ["", "Per round (route req/s | p99 ms | app µs/req ‖ ingest ev/s | lost/dup):", ""]
     lines += ["| round | order | ours | baseline |", "|---|---|---|---|"]
     for i, r in enumerate(rounds, 1):
-        cells = []
-        for kind in ("ours", "seed"):
-            if kind not in r:
-                cells.append("–")
-                continue
-            m = metrics(r[kind])
-            cells.append(
-                f"{fmt(m.get('route_rps'))} \\| {fmt(m.get('route_p99_ms'))} \\| "
-                f"{fmt(m.get('route_app_us'))} ‖ {fmt(m['ingest_eps'])} \\| "
-                f"{m['ingest_lost']}/{m['ingest_dup']}"
-            )
+        cells = [_round_cell(r, kind) for kind in ("ours", "seed")]
         lines.append(f"| {i} | {' → '.join(r['order'])} | {cells[0]} | {cells[1]} |")
+    return lines
 
-    if report.get("scale"):
-        lines += [
-            "",
-            f"Scaling ours, 1 → N workers (Redis; {report['scale_load']['users']} "
-            f"webhooks, route {report['scale_load']['duration']} s; 2 cores shared with "
-            "SecantusDB and wrk):",
-            "",
-            "| workers | route req/s | p99 ms | app CPU µs/req | SecantusDB cores busy | "
-            "machine busy % | ingest ev/s | lost/dup |",
-            "|---:|---:|---:|---:|---:|---:|---:|---|",
-        ]
-        for s in report["scale"]:
-            m = metrics(s["result"])
-            lines.append(
-                f"| {s['workers']} | {fmt(m.get('route_rps'))} | {fmt(m.get('route_p99_ms'))} | "
-                f"{fmt(m.get('route_app_us'))} | {fmt(m.get('route_db_cores'), 2)} | "
-                f"{fmt(m.get('route_busy_pct'))} | {fmt(m['ingest_eps'])} | "
-                f"{m['ingest_lost']}/{m['ingest_dup']} |"
-            )
-    return "\n".join(lines)
+
+def _round_cell(entry: Result, kind: str) -> str:
+    """One target's figures in one round, or a dash if it did not run."""
+    if kind not in entry:
+        return "–"
+    m = metrics(entry[kind])
+    return (
+        f"{fmt(m.get('route_rps'))} \\| {fmt(m.get('route_p99_ms'))} \\| "
+        f"{fmt(m.get('route_app_us'))} ‖ {fmt(m['ingest_eps'])} \\| "
+        f"{m['ingest_lost']}/{m['ingest_dup']}"
+    )
+
+
+def _scaling_table(report: Result) -> list[str]:
+    """Ours at 1 → N workers, one row per worker count, or nothing if scaling was skipped."""
+    if not report.get("scale"):
+        return []
+    lines = [
+        "",
+        f"Scaling ours, 1 → N workers (Redis; {report['scale_load']['users']} "
+        f"webhooks, route {report['scale_load']['duration']} s; 2 cores shared with "
+        "SecantusDB and wrk):",
+        "",
+        "| workers | route req/s | p99 ms | app CPU µs/req | SecantusDB cores busy | "
+        "machine busy % | ingest ev/s | lost/dup |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in report["scale"]:
+        m = metrics(s["result"])
+        lines.append(
+            f"| {s['workers']} | {fmt(m.get('route_rps'))} | {fmt(m.get('route_p99_ms'))} | "
+            f"{fmt(m.get('route_app_us'))} | {fmt(m.get('route_db_cores'), 2)} | "
+            f"{fmt(m.get('route_busy_pct'))} | {fmt(m['ingest_eps'])} | "
+            f"{m['ingest_lost']}/{m['ingest_dup']} |"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------- main
@@ -406,6 +483,7 @@ SMOKE: dict[str, object] = {
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, with --smoke's short settings where no option overrides them."""
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -458,7 +536,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@dataclass(frozen=True)
+class Setup:
+    """Where a run works: its work dir, the app copy, the baseline build and the fixtures."""
+
+    work: Path
+    app_dir: Path
+    seed_dir: Path
+    fixtures: Path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Set up, run the rounds and the scaling, then save and print the report."""
     args = parse_args(argv)
     t0 = time.monotonic()
     scale = [int(x) for x in args.scale.split(",") if x.strip()]
@@ -466,7 +555,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log(f"work dir {work}")
 
-    common.ensure_system_tools(need_redis=bool(scale))
+    setup = _prepare(args, work, need_redis=bool(scale))
+    load = _round_load(args)
+    kinds = ["ours", "seed"] if args.only == "both" else [args.only]
+    report = _new_report(args, load)
+    stack = contextlib.ExitStack()
+    rounds_redis = _start_rounds_redis(stack, args, kinds, work)
+    try:
+        _run_rounds(args, setup, load, kinds, rounds_redis, report)
+        if scale and "ours" in kinds:
+            _run_scaling(args, setup, scale, report)
+    finally:
+        stack.close()
+        report["elapsed_s"] = round(time.monotonic() - t0, 1)
+        (work / "report.json").write_text(json.dumps(report, indent=2))
+
+    _write_results(report, work, remove_work=not args.keep and args.work is None)
+    return 0
+
+
+def _prepare(args: argparse.Namespace, work: Path, *, need_redis: bool) -> Setup:
+    """Check the tools, build the baseline, copy (and patch) the app, generate the fixtures."""
+    common.ensure_system_tools(need_redis=need_redis)
     common.ensure_app_requirements(args.app_src)
     seed_dir = common.ensure_seed_build()
     app_dir = common.copy_app(args.app_src, work / "app")
@@ -474,8 +584,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         common.apply_patch(app_dir, patch)
     fixtures = work / "fixtures"
     common.fixture_env(fixtures)  # generate once: every round and target trusts the same keys
+    return Setup(work=work, app_dir=app_dir, seed_dir=seed_dir, fixtures=fixtures)
 
-    load = Load(
+
+def _round_load(args: argparse.Namespace) -> Load:
+    """The harness load of each alternating round."""
+    return Load(
         users=args.users,
         warmup_users=args.warmup_users,
         route_users=args.route_users,
@@ -483,8 +597,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration=args.duration,
         warmup=args.warmup,
     )
-    kinds = ["ours", "seed"] if args.only == "both" else [args.only]
-    report: Result = {
+
+
+def _scale_load(args: argparse.Namespace) -> Load:
+    """The harness load of each step of the scaling table."""
+    return Load(
+        users=args.scale_users,
+        warmup_users=min(100, args.warmup_users),
+        route_users=args.route_users,
+        concurrency=args.concurrency,
+        duration=args.scale_duration,
+        warmup=min(2, args.warmup),
+    )
+
+
+def _new_report(args: argparse.Namespace, load: Load) -> Result:
+    """The report before any round: the load, the settings and the command line."""
+    return {
         "load": asdict(load),
         "workers": args.workers,
         "rounds": [],
@@ -493,73 +622,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         "argv": sys.argv[1:],
         "patches": [str(p) for p in args.patch],
     }
-    stack = contextlib.ExitStack()
-    rounds_redis: str | None = None
-    if args.workers and args.workers > 1 and "ours" in kinds:
-        # Multi-worker Reflex keeps its state in Redis; without it each worker has its own.
-        redis_server = stack.enter_context(common.running(common.start_redis(work)))
-        rounds_redis = f"redis://127.0.0.1:{redis_server.port}"
-    try:
-        for i in range(1, args.rounds + 1):
-            order = kinds if i % 2 else kinds[::-1]
-            entry: Result = {"order": order}
-            for kind in order:
-                entry[kind] = bench_target(
-                    kind,
-                    f"r{i}-{kind}",
-                    work=work,
-                    app_dir=app_dir,
-                    seed_dir=seed_dir,
-                    fixtures=fixtures,
-                    load=load,
-                    workers=args.workers,
-                    redis_url=rounds_redis,
-                )
-            log(f"round {i}: token verification bench")
-            entry_tok = tokbench(
-                work,
-                app_dir,
-                seed_dir,
-                fixtures,
-                n=args.tok_n,
-                repeats=args.tok_repeats,
-                stream_users=args.route_users,
-                stream_calls=max(args.tok_n * 4, 1000),
-            )
-            report["tokbench"].append(entry_tok)
-            report["rounds"].append(entry)
 
-        if scale and "ours" in kinds:
-            scale_load = Load(
-                users=args.scale_users,
-                warmup_users=min(100, args.warmup_users),
-                route_users=args.route_users,
-                concurrency=args.concurrency,
-                duration=args.scale_duration,
-                warmup=min(2, args.warmup),
-            )
-            report["scale_load"] = asdict(scale_load)
-            report["scale"] = []
-            redis = common.start_redis(work)
-            with common.running(redis):
-                for w in scale:
-                    result = bench_target(
-                        "ours",
-                        f"scale-w{w}",
-                        work=work,
-                        app_dir=app_dir,
-                        seed_dir=seed_dir,
-                        fixtures=fixtures,
-                        load=scale_load,
-                        workers=w,
-                        redis_url=f"redis://127.0.0.1:{redis.port}",
-                    )
-                    report["scale"].append({"workers": w, "result": result})
-    finally:
-        stack.close()
-        report["elapsed_s"] = round(time.monotonic() - t0, 1)
-        (work / "report.json").write_text(json.dumps(report, indent=2))
 
+def _start_rounds_redis(
+    stack: contextlib.ExitStack[bool | None],
+    args: argparse.Namespace,
+    kinds: list[str],
+    work: Path,
+) -> str | None:
+    """A Redis for the rounds when ours runs several workers (its URL), kept open by stack."""
+    if not (args.workers and args.workers > 1 and "ours" in kinds):
+        return None
+    # Multi-worker Reflex keeps its state in Redis; without it each worker has its own.
+    redis_server = stack.enter_context(common.running(common.start_redis(work)))
+    return f"redis://127.0.0.1:{redis_server.port}"
+
+
+def _bench_in(
+    setup: Setup, kind: str, label: str, load: Load, *, workers: int | None, redis_url: str | None
+) -> Result:
+    """bench_target with this run's directories."""
+    return bench_target(
+        kind,
+        label,
+        work=setup.work,
+        app_dir=setup.app_dir,
+        seed_dir=setup.seed_dir,
+        fixtures=setup.fixtures,
+        load=load,
+        workers=workers,
+        redis_url=redis_url,
+    )
+
+
+def _run_rounds(
+    args: argparse.Namespace,
+    setup: Setup,
+    load: Load,
+    kinds: list[str],
+    redis_url: str | None,
+    report: Result,
+) -> None:
+    """The alternating rounds, each followed by a token bench, appended to the report."""
+    for i in range(1, args.rounds + 1):
+        order = kinds if i % 2 else kinds[::-1]
+        entry: Result = {"order": order}
+        for kind in order:
+            entry[kind] = _bench_in(
+                setup, kind, f"r{i}-{kind}", load, workers=args.workers, redis_url=redis_url
+            )
+        log(f"round {i}: token verification bench")
+        entry_tok = tokbench(
+            setup.work,
+            setup.app_dir,
+            setup.seed_dir,
+            setup.fixtures,
+            n=args.tok_n,
+            repeats=args.tok_repeats,
+            stream_users=args.route_users,
+            stream_calls=max(args.tok_n * 4, 1000),
+        )
+        report["tokbench"].append(entry_tok)
+        report["rounds"].append(entry)
+
+
+def _run_scaling(args: argparse.Namespace, setup: Setup, scale: list[int], report: Result) -> None:
+    """Ours at each worker count in scale, sharing one Redis, recorded in the report."""
+    load = _scale_load(args)
+    report["scale_load"] = asdict(load)
+    report["scale"] = []
+    redis = common.start_redis(setup.work)
+    with common.running(redis):
+        for w in scale:
+            result = _bench_in(
+                setup,
+                "ours",
+                f"scale-w{w}",
+                load,
+                workers=w,
+                redis_url=f"redis://127.0.0.1:{redis.port}",
+            )
+            report["scale"].append({"workers": w, "result": result})
+
+
+def _write_results(report: Result, work: Path, *, remove_work: bool) -> None:
+    """Render the table, copy report and table to bench/results, print them, tidy up."""
     table = render(report)
     (work / "table.md").write_text(table + "\n")
     latest = common.BENCH / "results"
@@ -568,9 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutil.copy(work / "table.md", latest / "table.md")
     print(table)
     print(f"\n(elapsed {report['elapsed_s']} s; raw JSON: {latest / 'report.json'})")
-    if not args.keep and args.work is None:
+    if remove_work:
         shutil.rmtree(work, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,23 @@ def bench_async(
     }
 
 
-def main() -> None:
+Case = Callable[[int], object]
+AsyncCase = Callable[[int], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The fixtures' key pair, kid, issuer and authorized party."""
+
+    public: RSAPublicKey
+    private: Any
+    kid: str
+    issuer: str
+    azp: str
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line: fixtures dir, call counts and repeats."""
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -95,33 +112,43 @@ def main() -> None:
         default=20000,
         help="calls over the cycled stream (like a route phase's requests)",
     )
-    a = ap.parse_args()
+    return ap.parse_args()
 
+
+def load_keys(fixtures: Path) -> Keys:
+    """The signing material and expected claims from the harness fixtures."""
+    fx = keymod.load(fixtures)
+    key = serialization.load_pem_public_key(fx["jwt_public_pem"].encode())
+    assert isinstance(key, RSAPublicKey)
+    # A key object: PyJWT would re-parse and re-validate a PEM on every encode (~45 ms).
+    priv = serialization.load_pem_private_key(fx["jwt_private_pem"].encode(), password=None)
+    return Keys(public=key, private=priv, kid=fx["kid"], issuer=fx["issuer"], azp=fx["azp"])
+
+
+def mint_tokens(keys: Keys, count: int, prefix: str, width: int) -> list[str]:
+    """count tokens for users named prefix + a zero-padded index of width digits."""
+    return [
+        tokmod.mint(keys.private, keys.kid, f"{prefix}{i:0{width}d}", ttl=3600)
+        for i in range(count)
+    ]
+
+
+def ours_cases(keys: Keys, stream: list[str], unique: list[str]) -> tuple[AsyncCase, AsyncCase]:
+    """`SessionVerifier.verify` over the cycled stream, and over tokens never seen before."""
     from clerk_fullstack.auth.key_sources import StaticKeySource
     from clerk_fullstack.auth.session import SessionVerifier
 
-    fx = keymod.load(a.fixtures)
-    key = serialization.load_pem_public_key(fx["jwt_public_pem"].encode())
-    assert isinstance(key, RSAPublicKey)
-    issuer, azp = fx["issuer"], fx["azp"]
-    # A key object: PyJWT would re-parse and re-validate a PEM on every encode (~45 ms).
-    priv = serialization.load_pem_private_key(fx["jwt_private_pem"].encode(), password=None)
-    kid = fx["kid"]
+    key, issuer, azp = keys.public, keys.issuer, keys.azp
 
     def new_verifier() -> SessionVerifier:
+        """A verifier with an empty cache."""
         return SessionVerifier(StaticKeySource(key), issuer=issuer, authorized_parties=[azp])
 
-    stream = [
-        tokmod.mint(priv, kid, f"user_bench{i:022d}", ttl=3600) for i in range(a.stream_users)
-    ]
-    unique = [
-        tokmod.mint(priv, kid, f"user_uniq{i:023d}", ttl=3600)
-        for i in range(a.unique_n * a.repeats + 200)
-    ]
     # Stream: a fresh verifier per repeat, so each repeat pays the first sight of every token.
     m = len(stream)
 
     async def ours_stream(n: int) -> None:
+        """n verifications cycling over the stream."""
         verifier = new_verifier()
         for i in range(n):
             await verifier.verify(stream[i % m])
@@ -129,27 +156,52 @@ def main() -> None:
     cursor = iter(unique)
 
     async def ours_unique(n: int) -> None:
+        """n verifications of tokens not used before."""
         verifier = new_verifier()
         for _ in range(n):
             await verifier.verify(next(cursor))
 
+    return ours_stream, ours_unique
+
+
+def pyjwt_case(keys: Keys, token: str) -> Case:
+    """`jwt.decode` of token with the key object and the baseline's options, plus azp."""
+    key, issuer, azp = keys.public, keys.issuer, keys.azp
     opts: Any = {"require": ["exp", "iat", "nbf", "iss", "sub"]}
-    token0 = stream[0]
 
     def pyjwt_decode(_: int) -> object:
-        claims = jwt.decode(
-            token0, key, algorithms=["RS256"], issuer=issuer, leeway=5, options=opts
-        )
+        """One decode and azp check."""
+        claims = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, leeway=5, options=opts)
         if claims.get("azp") and claims["azp"] not in {azp}:
             raise jwt.InvalidTokenError("azp")
         return claims
 
-    h, p, s = token0.split(".")
+    return pyjwt_decode
+
+
+def floor_case(keys: Keys, token: str) -> Case:
+    """The RSA PKCS#1 v1.5 SHA-256 verify of token's header.payload alone."""
+    key = keys.public
+    h, p, s = token.split(".")
     signing_input, sig = f"{h}.{p}".encode(), _b64d(s)
     pad, sha = padding.PKCS1v15(), hashes.SHA256()
 
     def floor(_: int) -> None:
+        """One signature verify."""
         key.verify(sig, signing_input, pad, sha)
+
+    return floor
+
+
+def main() -> None:
+    """Measure the four cases and print them as one JSON object."""
+    a = parse_args()
+    keys = load_keys(a.fixtures)
+    stream = mint_tokens(keys, a.stream_users, "user_bench", 22)
+    unique = mint_tokens(keys, a.unique_n * a.repeats + 200, "user_uniq", 23)
+    ours_stream, ours_unique = ours_cases(keys, stream, unique)
+    pyjwt_decode = pyjwt_case(keys, stream[0])
+    floor = floor_case(keys, stream[0])
 
     for fn in (pyjwt_decode, floor):
         for i in range(200):
@@ -158,7 +210,7 @@ def main() -> None:
     out = {
         "python": sys.version.split()[0],
         "pyjwt": jwt.__version__,
-        "stream_users": m,
+        "stream_users": len(stream),
         "ours_stream": bench_async(ours_stream, a.stream_calls, a.repeats),
         "ours_unique": bench_async(ours_unique, a.unique_n, a.repeats),
         "pyjwt_decode": bench(pyjwt_decode, a.n, a.repeats),
