@@ -155,6 +155,11 @@ class UserStore:
         with self._records() as records:
             return records.users.get(user_id)
 
+    def all_users(self) -> list[LocalUser]:
+        """Every user, in no particular order."""
+        with self._records() as records:
+            return list(records.users.values())
+
     def update_names(
         self, user_id: str, *, first_name: str | None, last_name: str | None
     ) -> LocalUser:
