@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from clerk_fullstack.sync.reconcile import Summary
+from clerk_fullstack.sync.apply import Summary
 
 BAR_WIDTH = 30
 

@@ -1,50 +1,20 @@
-"""Reconcile the `users` collection with Clerk's user list, through the users service.
+"""Reconcile the `users` collection with Clerk's user list, then settle users Clerk lacks.
 
-Every write is `users.save_profile`, the function `user.updated` uses, so Clerk's `updated_at`
-orders a sync's writes against webhooks and a rerun after an interruption converges.
+Clerk's `GET /v1/users` is read page by page; each page goes through `apply.apply_profiles`.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from clerk_fullstack import users
-from clerk_fullstack.events import user_profile
-from clerk_fullstack.models import (
-    TOMBSTONE_CLERK_DELETED_AT,
-    TOMBSTONE_ID,
-    USER,
-    DeletedUser,
-    User,
-    UserProfile,
-    utcnow,
-)
-from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
+from clerk_fullstack.models import USER, User, utcnow
+from clerk_fullstack.sync.apply import Summary, apply_profiles, profile_of
+from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkUsersAPI
 
-CONCURRENT_WRITES = 16
 CONFIRM_BATCH = 100
 """User ids per `GET /v1/users?user_id=…` when double-checking users that look missing."""
-
-
-@dataclass(slots=True)
-class Summary:
-    """What a sync did (or, in a dry run, would do)."""
-
-    total: int = 0
-    """Users Clerk reported at the start."""
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    kept_deleted: int = 0
-    """Users whose deletion here is newer than their profile in Clerk."""
-    deleted: int = 0
-    missing: list[str] = field(default_factory=list)
-    """Users stored here but absent from Clerk."""
 
 
 Report = Callable[[Summary], None]
@@ -66,7 +36,7 @@ async def reconcile(
     order_by = "-updated_at" if since else "-created_at"
     since_ms = int(since.timestamp() * 1000) if since else None
     async for page in api.pages(order_by=order_by, page_size=page_size):
-        profiles = [_profile(data) for data in page]
+        profiles = [profile_of(data) for data in page]
         summary.read += len(profiles)
         seen.update(p.clerk_user_id for p in profiles)
         if since_ms is not None:
@@ -80,65 +50,6 @@ async def reconcile(
         if delete_missing and summary.read and summary.missing:
             await delete_users(summary, started, dry_run=dry_run)
     return summary
-
-
-def _profile(data: dict[str, Any]) -> UserProfile:
-    profile = user_profile(data)
-    if profile is None:
-        raise ClerkAPIError(f"Clerk returned a user without id or updated_at: {data.get('id')!r}")
-    return profile
-
-
-async def apply_profiles(
-    profiles: Sequence[UserProfile], summary: Summary, *, dry_run: bool
-) -> None:
-    """Write the profiles that are newer than what is stored; count each outcome."""
-    ids = [p.clerk_user_id for p in profiles]
-    versions = {
-        doc[USER.clerk_user_id]: doc.get(USER.clerk_updated_at)
-        async for doc in User.get_pymongo_collection().find(
-            {USER.clerk_user_id: {"$in": ids}}, {USER.clerk_user_id: 1, USER.clerk_updated_at: 1}
-        )
-    }
-    deletions = {
-        doc[TOMBSTONE_ID]: doc.get(TOMBSTONE_CLERK_DELETED_AT)
-        async for doc in DeletedUser.get_pymongo_collection().find({TOMBSTONE_ID: {"$in": ids}})
-    }
-    limit = asyncio.Semaphore(CONCURRENT_WRITES)
-
-    async def apply(profile: UserProfile) -> None:
-        user_id = profile.clerk_user_id
-        stored = versions.get(user_id)
-        version = profile.clerk_updated_at
-        deleted_at = deletions.get(user_id)
-        if stored is not None and stored >= version:
-            summary.unchanged += 1
-        elif user_id in deletions and (deleted_at is None or deleted_at >= version):
-            summary.kept_deleted += 1
-        elif dry_run:
-            if user_id in versions:
-                summary.updated += 1
-            else:
-                summary.created += 1
-        else:
-            async with limit:
-                await users.lift_tombstone(profile)
-                count(summary, await users.save_profile(profile))
-
-    await asyncio.gather(*(apply(p) for p in profiles))
-
-
-def count(summary: Summary, result: users.SyncResult) -> None:
-    """Add one service outcome to the summary."""
-    match result:
-        case users.SyncResult.CREATED:
-            summary.created += 1
-        case users.SyncResult.UPDATED:
-            summary.updated += 1
-        case users.SyncResult.GONE:
-            summary.kept_deleted += 1
-        case _:
-            summary.unchanged += 1
 
 
 async def settle_missing(
@@ -157,7 +68,7 @@ async def settle_missing(
     for start in range(0, len(candidates), CONFIRM_BATCH):
         batch = candidates[start : start + CONFIRM_BATCH]
         page = await api.list_users(limit=MAX_PAGE_SIZE, order_by="-created_at", user_ids=batch)
-        profiles = [_profile(data) for data in page if data.get("id") in batch]
+        profiles = [profile_of(data) for data in page if data.get("id") in batch]
         found.update(p.clerk_user_id for p in profiles)
         await apply_profiles(profiles, summary, dry_run=dry_run)
     summary.missing = [user_id for user_id in candidates if user_id not in found]

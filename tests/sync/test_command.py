@@ -11,8 +11,8 @@ import pytest
 
 from clerk_fullstack.settings import encode_publishable_key
 from clerk_fullstack.sync.__main__ import parse_args
+from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines
-from clerk_fullstack.sync.reconcile import Summary
 from tests.helpers.stand_in import StandIn, stored_users
 from tests.helpers.tokens import TEST_HOST
 

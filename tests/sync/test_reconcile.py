@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from clerk_fullstack import users
 from clerk_fullstack.local_clerk.store import now_ms
+from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.clerk_api import ClerkUsersAPI
-from clerk_fullstack.sync.reconcile import Summary, reconcile
+from clerk_fullstack.sync.reconcile import reconcile
 from tests.helpers.stand_in import StandIn, stored_users, tombstones
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -178,3 +180,14 @@ async def test_a_webhook_landing_between_the_syncs_read_and_write_wins(
     assert interposed == [signed_in["user"]["id"]]
     assert (summary.updated, summary.unchanged) == (0, 1)
     assert (await stored_users())[signed_in["user"]["id"]]["firstName"] == "From the webhook"
+
+
+async def test_since_applies_only_users_clerk_updated_from_then_on(stand_in: StandIn) -> None:
+    before, after = stand_in.local.store.create_users(
+        [("before@example.org", "Before", None), ("after@example.org", "After", None)]
+    )
+    since = datetime.fromtimestamp((before.updated_at + 1) / 1000, UTC)
+    stand_in.local.store.update_names(after.id, first_name="Renamed", last_name=None)
+    summary = await sync(stand_in, since=since)
+    assert (summary.created, summary.missing) == (1, [])
+    assert set(await stored_users()) == {after.id}
