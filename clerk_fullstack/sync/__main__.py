@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pymongo.errors import PyMongoError
+
 from clerk_fullstack import db
 from clerk_fullstack.errors import AppError
 from clerk_fullstack.settings import ConfigError, get_settings
@@ -16,6 +18,7 @@ from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
 from clerk_fullstack.sync.output import Progress, summary_lines
 from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.users import database_unavailable
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -90,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ClerkAPIError, ConfigError, AppError) as exc:
         progress.close()
         print(f"Sync failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except PyMongoError as exc:
+        progress.close()
+        print(f"Sync failed: {database_unavailable(exc)}", file=sys.stderr)
         return EXIT_FAILED
     progress.close()
     lines = summary_lines(summary, dry_run=args.dry_run, delete_missing=args.delete_missing)

@@ -13,6 +13,7 @@ from clerk_fullstack.settings import encode_publishable_key
 from clerk_fullstack.sync.__main__ import parse_args
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines
+from tests.helpers.mongo import free_port
 from tests.helpers.stand_in import StandIn, stored_users
 from tests.helpers.tokens import TEST_HOST
 
@@ -62,6 +63,15 @@ async def test_the_command_fails_with_a_reason_and_a_nonzero_status(stand_in: St
     )
     assert status == 1
     assert "Sync failed: GET /v1/users/count was refused: The secret key is missing" in err
+    assert out == ""
+
+
+async def test_an_unreachable_database_fails_with_a_reason() -> None:
+    status, out, err = await run_command(
+        "--dry-run", MONGO_URI=f"mongodb://127.0.0.1:{free_port()}", MONGO_TIMEOUT_MS="300"
+    )
+    assert status == 1
+    assert "Sync failed: Database unavailable" in err
     assert out == ""
 
 
