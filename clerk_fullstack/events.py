@@ -35,6 +35,8 @@ class UserDeleted:
     """`user.deleted`."""
 
     clerk_user_id: str
+    deleted_at: int | None = None
+    """The event's top-level `timestamp` (ms): when Clerk deleted the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +81,32 @@ def parse_event(payload: Any) -> ClerkEvent:
     if not isinstance(user_id, str) or not user_id:
         raise WebhookError(f"{event_type} payload has no 'data.id'", reason="invalid-payload")
     if event_type == "user.deleted":
-        return UserDeleted(clerk_user_id=user_id)
-    updated_at = data.get("updated_at")
-    if not isinstance(updated_at, int) or isinstance(updated_at, bool):
+        timestamp = payload.get("timestamp")
+        return UserDeleted(clerk_user_id=user_id, deleted_at=_optional_int(timestamp))
+    profile = user_profile(data)
+    if profile is None:
         raise WebhookError(
             f"{event_type} payload has no integer 'data.updated_at'", reason="invalid-payload"
         )
-    profile = UserProfile(
+    return UserCreated(profile) if event_type == "user.created" else UserUpdated(profile)
+
+
+def user_profile(data: Mapping[str, Any]) -> UserProfile | None:
+    """The profile in a Clerk User object (webhook `data` or the Backend API), or None.
+
+    None when it has no `id` or no integer `updated_at`, the version every write is ordered by.
+    """
+    user_id = data.get("id")
+    updated_at = _optional_int(data.get("updated_at"))
+    if not isinstance(user_id, str) or not user_id or updated_at is None:
+        return None
+    return UserProfile(
         clerk_user_id=user_id,
         email=primary_email(data),
         first_name=_optional_str(data.get("first_name")),
         last_name=_optional_str(data.get("last_name")),
         clerk_updated_at=updated_at,
     )
-    return UserCreated(profile) if event_type == "user.created" else UserUpdated(profile)
 
 
 def primary_email(data: Mapping[str, Any]) -> str | None:
@@ -109,3 +123,7 @@ def primary_email(data: Mapping[str, Any]) -> str | None:
 
 def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _optional_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

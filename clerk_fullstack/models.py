@@ -68,6 +68,8 @@ class DeletedUser(Document):
 
     id: str  # type: ignore[assignment]  # the Clerk user id
     deleted_at: datetime = Field(default_factory=utcnow, alias="deletedAt")
+    clerk_deleted_at: int | None = Field(default=None, alias="clerkDeletedAt")
+    """When Clerk deleted the user (ms, the `user.deleted` event's `timestamp`), when known."""
 
     class Settings:
         name = "deleted_users"
@@ -100,6 +102,7 @@ USER = UserFields()
 TOMBSTONE_ID = "_id"
 """`DeletedUser` is keyed by the Clerk user id."""
 TOMBSTONE_DELETED_AT = _stored_name(DeletedUser, "deleted_at")
+TOMBSTONE_CLERK_DELETED_AT = _stored_name(DeletedUser, "clerk_deleted_at")
 
 
 def profile_fields(profile: UserProfile, *, now: datetime) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from clerk_fullstack.batching import PerLoop
 from clerk_fullstack.errors import DatabaseUnavailableError
 from clerk_fullstack.models import (
+    TOMBSTONE_CLERK_DELETED_AT,
     TOMBSTONE_DELETED_AT,
     TOMBSTONE_ID,
     USER,
@@ -84,17 +85,37 @@ async def save_profile(profile: UserProfile) -> SyncResult:
         return SyncResult.GONE if gone else SyncResult.CREATED
 
 
-async def delete_user(*, clerk_user_id: str) -> SyncResult:
-    """Remove the user and leave a tombstone that keeps late events from recreating it."""
+async def delete_user(*, clerk_user_id: str, deleted_at: int | None = None) -> SyncResult:
+    """Remove the user and leave a tombstone that keeps late events from recreating it.
+
+    `deleted_at` is Clerk's time of the deletion (ms), which `lift_tombstone` compares with.
+    """
+    update: dict[str, Any] = {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}}
+    if deleted_at is not None:
+        update["$max"] = {TOMBSTONE_CLERK_DELETED_AT: deleted_at}
     with _database_errors():
         # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
         await DeletedUser.get_pymongo_collection().update_one(
-            {TOMBSTONE_ID: clerk_user_id},
-            {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}},
-            upsert=True,
+            {TOMBSTONE_ID: clerk_user_id}, update, upsert=True
         )
         result = await User.get_pymongo_collection().delete_one({USER.clerk_user_id: clerk_user_id})
     return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
+
+
+async def lift_tombstone(profile: UserProfile) -> bool:
+    """Forget the user's deletion if Clerk shows the profile changed after it; True if lifted.
+
+    Only a read of Clerk's Backend API calls this: a webhook never undoes a deletion. A
+    tombstone without Clerk's deletion time is never lifted.
+    """
+    with _database_errors():
+        result = await DeletedUser.get_pymongo_collection().delete_one(
+            {
+                TOMBSTONE_ID: profile.clerk_user_id,
+                TOMBSTONE_CLERK_DELETED_AT: {"$lt": profile.clerk_updated_at},
+            }
+        )
+    return bool(result.deleted_count)
 
 
 async def get_favorite_color(*, clerk_user_id: str) -> FavoriteColor | None:

@@ -41,7 +41,8 @@ def test_email_is_the_primary_one() -> None:
 
 
 def test_deleted_and_other_events() -> None:
-    assert parse_event(user_deleted("user_x")) == UserDeleted(clerk_user_id="user_x")
+    deleted = user_deleted("user_x")
+    assert parse_event(deleted) == UserDeleted("user_x", deleted_at=deleted["timestamp"])
     assert parse_event({"type": "session.created", "data": {}}) == OtherEvent("session.created")
 
 

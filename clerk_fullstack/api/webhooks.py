@@ -62,8 +62,8 @@ async def apply_event(event: UserCreated | UserUpdated | UserDeleted) -> users.S
             return await users.create_user(profile)
         case UserUpdated(profile):
             return await users.save_profile(profile)
-        case UserDeleted(clerk_user_id):
-            return await users.delete_user(clerk_user_id=clerk_user_id)
+        case UserDeleted(clerk_user_id, deleted_at):
+            return await users.delete_user(clerk_user_id=clerk_user_id, deleted_at=deleted_at)
 
 
 def event_user_id(event: ClerkEvent) -> str | None:

@@ -144,6 +144,9 @@ async def delete_me(request: Request) -> JSONResponse:
 
 def local_clerk_mount() -> Mount:
     """The stand-in's routes under `/local-clerk`, for the app's Starlette sub-app."""
+    # Imported here: the users API reuses this module's helpers.
+    from clerk_fullstack.local_clerk.users_api import users_api_routes
+
     return Mount(
         ROUTE_PREFIX,
         routes=[
@@ -155,5 +158,6 @@ def local_clerk_mount() -> Mount:
             Route("/v1/client/sessions/{session_id}/end", end_session, methods=["POST"]),
             Route("/v1/me", update_me, methods=["PATCH"]),
             Route("/v1/me", delete_me, methods=["DELETE"]),
+            *users_api_routes(),
         ],
     )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
 from clerk_fullstack.local_clerk import config
@@ -18,11 +20,14 @@ from clerk_fullstack.local_clerk.errors import (
     NotSignedInError,
     SecretKeyError,
 )
+from clerk_fullstack.local_clerk.outage import webhooks_paused
 from clerk_fullstack.local_clerk.payloads import user_deleted_event, user_event
 from clerk_fullstack.local_clerk.session_tokens import issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
 from clerk_fullstack.local_clerk.store import LocalSession, LocalUser, UserStore
 from clerk_fullstack.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +106,7 @@ class LocalClerk:
         )
         session, client_token = await asyncio.to_thread(self.store.create_session, user.id)
         user = await self._user(user.id)
-        self.webhooks.send(
+        self._announce(
             user_event("user.created", user, instance_id=self.instance_id, user_agent=user_agent)
         )
         return SignedIn(session=session, user=user, client_token=client_token)
@@ -147,7 +152,7 @@ class LocalClerk:
         user = await asyncio.to_thread(
             self.store.update_names, user.id, first_name=first_name, last_name=last_name
         )
-        self.webhooks.send(
+        self._announce(
             user_event("user.updated", user, instance_id=self.instance_id, user_agent=user_agent)
         )
         return user
@@ -156,7 +161,7 @@ class LocalClerk:
         """Delete the signed-in user (ending every session) and send `user.deleted`."""
         _, user = await self.current(client_token)
         await asyncio.to_thread(self.store.delete_user, user.id)
-        self.webhooks.send(
+        self._announce(
             user_deleted_event(user.id, instance_id=self.instance_id, user_agent=user_agent)
         )
         return user.id
@@ -167,6 +172,13 @@ class LocalClerk:
         if session.id != session_id:
             raise NotSignedInError("This client does not hold that session")
         await asyncio.to_thread(self.store.end_session, session.id)
+
+    def _announce(self, event: dict[str, Any]) -> None:
+        """Send the event as a webhook, unless the outage switch drops it."""
+        if webhooks_paused(self.store.directory):
+            logger.warning("Webhooks are paused: %s not sent", event.get("type"))
+            return
+        self.webhooks.send(event)
 
     async def _user(self, user_id: str) -> LocalUser:
         user = await asyncio.to_thread(self.store.get_user, user_id)

@@ -15,7 +15,7 @@ import re
 import secrets
 import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,21 +127,32 @@ class UserStore:
         self, *, email_address: str, first_name: str | None, last_name: str | None
     ) -> LocalUser:
         """Add a user; the email address must be free."""
+        return self.create_users([(email_address, first_name, last_name)])[0]
+
+    def create_users(self, people: Sequence[tuple[str, str | None, str | None]]) -> list[LocalUser]:
+        """Add users (email address, first name, last name) in one write; addresses must be free."""
         with self._records(write=True) as records:
-            if any(u.email_address == email_address for u in records.users.values()):
-                raise IdentifierExistsError("That email address is taken. Please try another.")
-            created = now_ms()
-            user = LocalUser(
-                id=new_id("user"),
-                email_address=email_address,
-                email_address_id=new_id("idn"),
-                first_name=first_name,
-                last_name=last_name,
-                created_at=created,
-                updated_at=created,
-            )
-            records.users[user.id] = user
-            return user
+            taken = {u.email_address for u in records.users.values()}
+            created: list[LocalUser] = []
+            now = 0
+            for email_address, first_name, last_name in people:
+                if email_address in taken:
+                    raise IdentifierExistsError("That email address is taken. Please try another.")
+                taken.add(email_address)
+                # Distinct creation times, as Clerk's are, so `order_by` has one answer.
+                now = max(now_ms(), now + 1)
+                user = LocalUser(
+                    id=new_id("user"),
+                    email_address=email_address,
+                    email_address_id=new_id("idn"),
+                    first_name=first_name,
+                    last_name=last_name,
+                    created_at=now,
+                    updated_at=now,
+                )
+                records.users[user.id] = user
+                created.append(user)
+            return created
 
     def find_by_email(self, email_address: str) -> LocalUser | None:
         """The user with this email address, if any."""
@@ -154,6 +165,11 @@ class UserStore:
         """The user with this id, if any."""
         with self._records() as records:
             return records.users.get(user_id)
+
+    def all_users(self) -> list[LocalUser]:
+        """Every user, in no particular order."""
+        with self._records() as records:
+            return list(records.users.values())
 
     def update_names(
         self, user_id: str, *, first_name: str | None, last_name: str | None

@@ -57,8 +57,9 @@ def test_the_app_reads_user_events(event_type: str) -> None:
 
 
 def test_the_app_reads_user_deleted() -> None:
-    event = parse_event(user_deleted_event("user_local_1", instance_id="ins_local"))
-    assert event == UserDeleted(clerk_user_id="user_local_1")
+    payload = user_deleted_event("user_local_1", instance_id="ins_local")
+    event = parse_event(payload)
+    assert event == UserDeleted("user_local_1", deleted_at=payload["timestamp"])
 
 
 def test_signed_headers_pass_the_apps_svix_verification() -> None:

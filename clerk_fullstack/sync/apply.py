@@ -1,0 +1,103 @@
+"""Apply Clerk's user objects through the users service, counting what each one changed.
+
+Every write is `users.save_profile`, the function `user.updated` uses, so Clerk's `updated_at`
+orders a sync's writes against webhooks, and a rerun after an interruption converges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from clerk_fullstack import users
+from clerk_fullstack.events import user_profile
+from clerk_fullstack.models import (
+    TOMBSTONE_CLERK_DELETED_AT,
+    TOMBSTONE_ID,
+    USER,
+    DeletedUser,
+    User,
+    UserProfile,
+)
+from clerk_fullstack.sync.clerk_api import ClerkAPIError
+
+CONCURRENT_WRITES = 16
+
+
+@dataclass(slots=True)
+class Summary:
+    """What a sync did (or, in a dry run, would do)."""
+
+    total: int = 0
+    """Users Clerk reported at the start."""
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_deleted: int = 0
+    """Users whose deletion here is newer than their profile in Clerk."""
+    deleted: int = 0
+    missing: list[str] = field(default_factory=list)
+    """Users stored here but absent from Clerk."""
+
+
+def profile_of(data: dict[str, Any]) -> UserProfile:
+    """The profile in a Clerk User object, or `ClerkAPIError` if it has no id or version."""
+    profile = user_profile(data)
+    if profile is None:
+        raise ClerkAPIError(f"Clerk returned a user without id or updated_at: {data.get('id')!r}")
+    return profile
+
+
+async def apply_profiles(
+    profiles: Sequence[UserProfile], summary: Summary, *, dry_run: bool
+) -> None:
+    """Write the profiles that are newer than what is stored; count each outcome."""
+    ids = [p.clerk_user_id for p in profiles]
+    versions = {
+        doc[USER.clerk_user_id]: doc.get(USER.clerk_updated_at)
+        async for doc in User.get_pymongo_collection().find(
+            {USER.clerk_user_id: {"$in": ids}}, {USER.clerk_user_id: 1, USER.clerk_updated_at: 1}
+        )
+    }
+    deletions = {
+        doc[TOMBSTONE_ID]: doc.get(TOMBSTONE_CLERK_DELETED_AT)
+        async for doc in DeletedUser.get_pymongo_collection().find({TOMBSTONE_ID: {"$in": ids}})
+    }
+    limit = asyncio.Semaphore(CONCURRENT_WRITES)
+
+    async def apply(profile: UserProfile) -> None:
+        user_id = profile.clerk_user_id
+        stored = versions.get(user_id)
+        version = profile.clerk_updated_at
+        deleted_at = deletions.get(user_id)
+        if stored is not None and stored >= version:
+            summary.unchanged += 1
+        elif user_id in deletions and (deleted_at is None or deleted_at >= version):
+            summary.kept_deleted += 1
+        elif dry_run:
+            if user_id in versions:
+                summary.updated += 1
+            else:
+                summary.created += 1
+        else:
+            async with limit:
+                await users.lift_tombstone(profile)
+                count(summary, await users.save_profile(profile))
+
+    await asyncio.gather(*(apply(p) for p in profiles))
+
+
+def count(summary: Summary, result: users.SyncResult) -> None:
+    """Add one service outcome to the summary."""
+    match result:
+        case users.SyncResult.CREATED:
+            summary.created += 1
+        case users.SyncResult.UPDATED:
+            summary.updated += 1
+        case users.SyncResult.GONE:
+            summary.kept_deleted += 1
+        case _:
+            summary.unchanged += 1

@@ -1,0 +1,149 @@
+"""A small client for Clerk's Backend API users endpoints: paging, 429 and 5xx retries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+MAX_PAGE_SIZE = 500
+"""Clerk's largest `limit` for `GET /v1/users`."""
+MAX_ATTEMPTS = 5
+"""Tries per request for 5xx answers and network errors."""
+MAX_RATE_LIMITED = 10
+"""Tries per request while Clerk keeps answering 429."""
+BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0)
+MAX_RETRY_AFTER_SECONDS = 300.0
+"""A longer Retry-After than this is waited for only this long, so a run never hangs."""
+TIMEOUT_SECONDS = 30.0
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class ClerkAPIError(RuntimeError):
+    """Clerk refused a request, or kept failing after the retries; the message says which."""
+
+
+def retry_after_seconds(value: str | None, *, default: float) -> float:
+    """The wait a `Retry-After` header asks for (seconds or an HTTP date), within bounds."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return default
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def error_message(response: httpx.Response) -> str:
+    """Clerk's own words for a refusal (`errors[0].long_message`), or the status line."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            return str(first.get("long_message") or first.get("message"))
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return f"HTTP {response.status_code} {response.reason_phrase}"
+
+
+class ClerkUsersAPI:
+    """`GET /v1/users` and `/v1/users/count` with the secret key, retried where it is safe."""
+
+    def __init__(
+        self,
+        base_url: str,
+        secret_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"authorization": f"Bearer {secret_key}"},
+            timeout=TIMEOUT_SECONDS,
+            transport=transport,
+        )
+        self._sleep = sleep
+
+    async def __aenter__(self) -> ClerkUsersAPI:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+
+    async def count_users(self) -> int:
+        """How many users Clerk has."""
+        body = await self._get("/v1/users/count", {})
+        if not isinstance(body, dict) or not isinstance(body.get("total_count"), int):
+            raise ClerkAPIError("GET /v1/users/count did not answer a total_count")
+        return int(body["total_count"])
+
+    async def list_users(
+        self, *, limit: int, offset: int = 0, order_by: str, user_ids: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """One page of User objects."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "order_by": order_by}
+        if user_ids:
+            params["user_id"] = list(user_ids)
+        body = await self._get("/v1/users", params)
+        if not isinstance(body, list) or not all(isinstance(u, dict) for u in body):
+            raise ClerkAPIError("GET /v1/users did not answer an array of users")
+        return body
+
+    async def pages(
+        self, *, order_by: str, page_size: int = MAX_PAGE_SIZE
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page, by offset, until a short one."""
+        offset = 0
+        while True:
+            page = await self.list_users(limit=page_size, offset=offset, order_by=order_by)
+            if page:
+                yield page
+            if len(page) < page_size:
+                return
+            offset += len(page)
+
+    async def _get(self, path: str, params: dict[str, Any]) -> Any:
+        failures = rate_limited = 0
+        while True:
+            try:
+                response = await self._client.get(path, params=params)
+            except httpx.TransportError as exc:
+                failures += 1
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code == 429 and rate_limited + 1 < MAX_RATE_LIMITED:
+                    rate_limited += 1
+                    wait = BACKOFF_SECONDS[min(rate_limited, len(BACKOFF_SECONDS)) - 1]
+                    retry_after = response.headers.get("retry-after")
+                    await self._sleep(retry_after_seconds(retry_after, default=wait))
+                    continue
+                if response.status_code < 500 or response.status_code == 501:
+                    return _success_body(path, response)
+                failures += 1
+                problem = error_message(response)
+            if failures >= MAX_ATTEMPTS:
+                raise ClerkAPIError(f"GET {path} failed {failures} times; last: {problem}")
+            await self._sleep(BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS)) - 1])
+
+
+def _success_body(path: str, response: httpx.Response) -> Any:
+    """The JSON of a 2xx answer, or `ClerkAPIError` with Clerk's reason."""
+    if not response.is_success:
+        raise ClerkAPIError(f"GET {path} was refused: {error_message(response)}")
+    try:
+        return response.json()
+    except ValueError:
+        raise ClerkAPIError(f"GET {path} did not answer JSON") from None

@@ -1,0 +1,109 @@
+"""`python -m clerk_fullstack.sync` as an operator runs it: a process, real HTTP, SecantusDB."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+
+import pytest
+
+from clerk_fullstack.settings import encode_publishable_key
+from clerk_fullstack.sync.__main__ import parse_args
+from clerk_fullstack.sync.apply import Summary
+from clerk_fullstack.sync.output import Progress, summary_lines
+from tests.helpers.mongo import free_port
+from tests.helpers.stand_in import StandIn, stored_users
+from tests.helpers.tokens import TEST_HOST
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+async def run_command(*args: str, **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "clerk_fullstack.sync",
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_command_recovers_missed_webhooks(stand_in: StandIn) -> None:
+    gone = await stand_in.sign_up("gone@example.org")
+    await stand_in.pause_webhooks()
+    new = await stand_in.sign_up("new@example.org", "New")
+    await stand_in.delete(gone)
+
+    status, out, err = await run_command("--dry-run")
+    assert status == 0, err
+    assert "Dry run" in out and "created: 1" in out and "missing: 1" in out
+    assert set(await stored_users()) == {gone["user"]["id"]}
+
+    status, out, err = await run_command("--delete-missing")
+    assert status == 0, err
+    assert "created: 1\nupdated: 0\nunchanged: 0\nkept deleted: 0\ndeleted: 1\nmissing: 1" in out
+    assert f"  {gone['user']['id']}" in out
+    assert "read 1/1 users: 1 created" in err  # plain progress lines: stderr is a pipe
+    assert set(await stored_users()) == {new["user"]["id"]}
+
+
+async def test_the_command_fails_with_a_reason_and_a_nonzero_status(stand_in: StandIn) -> None:
+    status, out, err = await run_command(
+        CLERK_MODE="clerk",
+        CLERK_PUBLISHABLE_KEY=encode_publishable_key(TEST_HOST),
+        CLERK_SECRET_KEY="sk_test_not_the_stand_ins",
+        CLERK_API_URL=f"http://127.0.0.1:{stand_in.port}/local-clerk",
+    )
+    assert status == 1
+    assert "Sync failed: GET /v1/users/count was refused: The secret key is missing" in err
+    assert out == ""
+
+
+async def test_an_unreachable_database_fails_with_a_reason() -> None:
+    status, out, err = await run_command(
+        "--dry-run", MONGO_URI=f"mongodb://127.0.0.1:{free_port()}", MONGO_TIMEOUT_MS="300"
+    )
+    assert status == 1
+    assert "Sync failed: Database unavailable" in err
+    assert out == ""
+
+
+@pytest.mark.unit
+def test_since_and_delete_missing_exclude_each_other() -> None:
+    assert parse_args(["--since", "2026-01-02T03:04:05Z"]).since.year == 2026
+    with pytest.raises(SystemExit):
+        parse_args(["--since", "2026-01-02", "--delete-missing"])
+    with pytest.raises(SystemExit):
+        parse_args(["--since", "yesterday"])
+
+
+@pytest.mark.unit
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
+    summary = Summary(total=4, read=2, created=1, unchanged=1)
+    terminal, pipe = io.StringIO(), io.StringIO()
+    Progress(terminal, tty=True)(summary)
+    Progress(pipe, tty=False)(summary)
+    assert terminal.getvalue() == "\r[" + "#" * 15 + "." * 15 + "] 2/4 users"
+    assert pipe.getvalue() == "read 2/4 users: 1 created, 0 updated, 1 unchanged\n"
+
+
+@pytest.mark.unit
+def test_the_summary_names_each_count_and_the_missing_users() -> None:
+    summary = Summary(total=1, read=1, created=1, missing=["user_a"])
+    lines = summary_lines(summary, dry_run=False, delete_missing=False)
+    assert lines[:6] == [
+        "created: 1",
+        "updated: 0",
+        "unchanged: 0",
+        "kept deleted: 0",
+        "deleted: 0",
+        "missing: 1",
+    ]
+    assert "--delete-missing deletes them" in lines[6] and lines[7] == "  user_a"
