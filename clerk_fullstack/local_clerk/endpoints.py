@@ -8,42 +8,18 @@ beside this file (see browser.py); the browser proves its session with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from clerk_fullstack.errors import PayloadTooLargeError
 from clerk_fullstack.local_clerk.config import ROUTE_PREFIX
-from clerk_fullstack.local_clerk.errors import InvalidFormError, NotSignedInError
+from clerk_fullstack.local_clerk.errors import NotSignedInError
 from clerk_fullstack.local_clerk.instance import SignedIn, get_local_clerk
+from clerk_fullstack.local_clerk.requests import client_token, read_form
 from clerk_fullstack.local_clerk.store import LocalUser, clean_email, clean_name
-
-MAX_FORM_BYTES = 16 * 1024
-
-
-def client_token(request: Request) -> str | None:
-    """The client token from `Authorization: Bearer …`."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
-
-
-async def read_form(request: Request) -> dict[str, Any]:
-    """The JSON object in the body, refusing anything large or malformed."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise PayloadTooLargeError(f"Body is larger than {MAX_FORM_BYTES} bytes")
-    try:
-        form = json.loads(body or b"{}")
-    except ValueError:
-        raise InvalidFormError("Body is not valid JSON") from None
-    if not isinstance(form, dict):
-        raise InvalidFormError("Body must be a JSON object")
-    return form
+from clerk_fullstack.local_clerk.users_api import users_api_routes
 
 
 def user_json(user: LocalUser) -> dict[str, Any]:
@@ -144,9 +120,6 @@ async def delete_me(request: Request) -> JSONResponse:
 
 def local_clerk_mount() -> Mount:
     """The stand-in's routes under `/local-clerk`, for the app's Starlette sub-app."""
-    # Imported here: the users API reuses this module's helpers.
-    from clerk_fullstack.local_clerk.users_api import users_api_routes
-
     return Mount(
         ROUTE_PREFIX,
         routes=[

@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from clerk_fullstack.local_clerk.endpoints import read_form
 from clerk_fullstack.local_clerk.errors import InvalidFormError
 from clerk_fullstack.local_clerk.instance import LocalClerk, get_local_clerk
 from clerk_fullstack.local_clerk.outage import set_webhooks_paused, webhooks_paused
 from clerk_fullstack.local_clerk.payloads import user_data
+from clerk_fullstack.local_clerk.requests import read_form
 from clerk_fullstack.local_clerk.store import LocalUser
 
 MAX_LIMIT = 500
