@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+ECHO_LIMIT = 64
+"""At most this many characters of an untrusted value (a kid, an event type) reach a message."""
+
+
+def clip(value: object, limit: int = ECHO_LIMIT) -> str:
+    """`repr(value)`, cut to `limit` characters with an ellipsis, for messages and log lines."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class AppError(Exception):
     """Base of every error the app turns into a JSON response."""

@@ -13,7 +13,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
-from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError
+from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError, clip
 from clerk_fullstack.errors import TokenErrorReason as Reason
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,9 @@ class JWKSKeySource:
             raise KeysUnavailableError(
                 Reason.JWK_REMOTE_FAILED_TO_LOAD, "Signing keys could not be loaded"
             )
-        raise TokenVerificationError(Reason.JWK_KID_MISMATCH, f"No signing key matches kid {kid!r}")
+        raise TokenVerificationError(
+            Reason.JWK_KID_MISMATCH, f"No signing key matches kid {clip(kid)}"
+        )
 
     def _is_fresh(self) -> bool:
         return (
