@@ -79,3 +79,10 @@ class DatabaseUnavailableError(AppError):
 
     status_code = 503
     reason = "database-unavailable"
+
+
+class UserNotStorableError(AppError):
+    """The database refused this one user document: bad input, so the sender should not retry."""
+
+    status_code = 422
+    reason = "user-not-storable"

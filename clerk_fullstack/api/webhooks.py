@@ -17,6 +17,7 @@ from clerk_fullstack.events import (
     UserCreated,
     UserDeleted,
     UserUpdated,
+    describe,
     parse_event,
     verify_webhook,
 )
@@ -45,11 +46,10 @@ async def receive_webhook(request: Request) -> JSONResponse:
     body = await read_body(request)
     event = parse_event(verify_webhook(body, request.headers, secret))
     if isinstance(event, OtherEvent):
-        return message(f"Event {event.type} ignored")
+        return message(f"Event {describe(event)} ignored")
     result = await apply_event(event)
-    logger.info(
-        "Webhook %s for %s: %s", request.headers.get("svix-id"), event_user_id(event), result
-    )
+    # The svix-id was checked (short, printable) before the signature.
+    logger.info("Webhook %s for %s: %s", request.headers["svix-id"], event_user_id(event), result)
     return message(f"Webhook received: user {result}")
 
 
