@@ -19,6 +19,7 @@ class AppError(Exception):
 
     status_code: int = 500
     reason: str = "internal-error"
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only defaults, overridden per class
 
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
@@ -86,3 +87,19 @@ class UserNotStorableError(AppError):
 
     status_code = 422
     reason = "user-not-storable"
+
+
+class BodyTimeoutError(WebhookError):
+    """The request body did not arrive within the read deadline."""
+
+    status_code = 408
+    reason = "body-timeout"
+    headers = {"Connection": "close"}  # noqa: RUF012 - read-only
+
+
+class ServerBusyError(AppError):
+    """Too many request bodies are being read at once; the sender should retry shortly."""
+
+    status_code = 503
+    reason = "server-busy"
+    headers = {"Retry-After": "1"}  # noqa: RUF012 - read-only

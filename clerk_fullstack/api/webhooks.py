@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from clerk_fullstack import users
+from clerk_fullstack.api.bodies import read_body
 from clerk_fullstack.api.responses import message
 from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.errors import PayloadTooLargeError
 from clerk_fullstack.events import (
     ClerkEvent,
     OtherEvent,
@@ -23,21 +23,6 @@ from clerk_fullstack.events import (
 )
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1024 * 1024
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, refusing (413) anything over `limit` without buffering the rest."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"Body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLargeError(f"Body is larger than {limit} bytes")
-    return bytes(body)
 
 
 async def receive_webhook(request: Request) -> JSONResponse:
