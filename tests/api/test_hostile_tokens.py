@@ -111,3 +111,15 @@ async def test_a_long_kid_is_not_echoed_into_the_response_or_the_log(
     assert "k" * 65 not in response.text
     for record in caplog.records:
         assert "k" * 65 not in record.getMessage()
+
+
+@pytest.mark.parametrize("case", ["kid-number", "kid-list", "kid-null", "crit", "header-list"])
+async def test_the_page_lookup_reports_an_invalid_session_for_hostile_headers(
+    signing_key: SigningKey, case: str
+) -> None:
+    """What the favorite-color page shows: "invalid session", not "Fetching…" forever."""
+    from clerk_fullstack.state.lookup import ColorStatus, look_up_color
+
+    outcome = await look_up_color(with_header(mint_token(signing_key), HOSTILE_HEADERS[case]))
+    assert outcome.status == ColorStatus.INVALID_SESSION
+    assert (outcome.reason or "").startswith("token-")
