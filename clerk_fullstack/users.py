@@ -63,6 +63,7 @@ async def save_profile(profile: UserProfile) -> SyncResult:
     now = utcnow()
     newer_than_stored = _newer_than_stored(profile)
     fields = profile_fields(profile, now=now)
+    check_storable(fields)  # bson refuses e.g. a lone surrogate outside the driver's errors
     with database_errors():
         try:
             result = await users.update_one(

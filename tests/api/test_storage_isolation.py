@@ -12,6 +12,7 @@ import pytest
 from pymongo import WriteConcern
 
 from clerk_fullstack import store, users
+from clerk_fullstack.errors import UserNotStorableError
 from clerk_fullstack.models import User, UserProfile
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.real_http import api_over_http, deliver, stored_ids
@@ -131,3 +132,11 @@ async def test_unknown_stored_colors_are_redrawn_without_failing_neighbours(
     for user_id in ("user_purple", "user_none", "user_number"):
         # One re-drawn color, the same in every answer and in the database.
         assert seen[user_id] == {stored[user_id]["favoriteColor"]} and seen[user_id] <= COLORS
+
+
+async def test_an_unencodable_update_is_422_not_a_server_error(clean_db: None) -> None:
+    profile = UserProfile("user_bad", None, "\udfff", None, 1)
+    with pytest.raises(UserNotStorableError) as caught:
+        await users.save_profile(profile)
+    assert caught.value.status_code == 422
+    assert await stored_ids() == set()
