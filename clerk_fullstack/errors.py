@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+ECHO_LIMIT = 64
+"""At most this many characters of an untrusted value (a kid, an event type) reach a message."""
+
+
+def clip(value: object, limit: int = ECHO_LIMIT) -> str:
+    """`repr(value)`, cut to `limit` characters with an ellipsis, for messages and log lines."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class AppError(Exception):
     """Base of every error the app turns into a JSON response."""
 
     status_code: int = 500
     reason: str = "internal-error"
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only defaults, overridden per class
 
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
@@ -70,3 +80,26 @@ class DatabaseUnavailableError(AppError):
 
     status_code = 503
     reason = "database-unavailable"
+
+
+class UserNotStorableError(AppError):
+    """The database refused this one user document: bad input, so the sender should not retry."""
+
+    status_code = 422
+    reason = "user-not-storable"
+
+
+class BodyTimeoutError(WebhookError):
+    """The request body did not arrive within the read deadline."""
+
+    status_code = 408
+    reason = "body-timeout"
+    headers = {"Connection": "close"}  # noqa: RUF012 - read-only
+
+
+class ServerBusyError(AppError):
+    """Too many request bodies are being read at once; the sender should retry shortly."""
+
+    status_code = 503
+    reason = "server-busy"
+    headers = {"Retry-After": "1"}  # noqa: RUF012 - read-only

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from clerk_fullstack.errors import WebhookError
+from clerk_fullstack.errors import ECHO_LIMIT, WebhookError, clip
+from clerk_fullstack.event_fields import optional_str, optional_version, required_str, version
 from clerk_fullstack.models import UserProfile
 
 SVIX_HEADERS = ("svix-id", "svix-timestamp", "svix-signature")
 USER_EVENTS = ("user.created", "user.updated", "user.deleted")
+SVIX_ID = re.compile(r"[\x21-\x7e]{1,256}")
+"""Printable ASCII, bounded: the id is logged, and Svix's are about 30 characters."""
+SVIX_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SVIX_SIGNATURE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +55,46 @@ class OtherEvent:
 ClerkEvent = UserCreated | UserUpdated | UserDeleted | OtherEvent
 
 
-def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:
-    """Check the Svix signature (±5 minutes) over the raw body; return the decoded JSON."""
+def check_svix_headers(headers: Mapping[str, str]) -> None:
+    """Refuse missing or malformed svix-* headers with a 400 before any signature work."""
     missing = [name for name in SVIX_HEADERS if not headers.get(name)]
     if missing:
         raise WebhookError(
             f"Missing required headers: {', '.join(missing)}", reason="missing-headers"
         )
+    if not SVIX_ID.fullmatch(headers["svix-id"]):
+        raise WebhookError("svix-id is not a printable id", reason="invalid-headers")
+    if not SVIX_TIMESTAMP.fullmatch(headers["svix-timestamp"]):
+        raise WebhookError("svix-timestamp is not a Unix time", reason="invalid-timestamp")
+    if len(headers["svix-signature"]) > SVIX_SIGNATURE_MAX:
+        raise WebhookError("svix-signature is too long", reason="invalid-signature")
+
+
+def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:
+    """Check the Svix signature (±5 minutes) over the raw body; return the decoded JSON."""
+    check_svix_headers(headers)
     try:
-        Webhook(secret).verify(body, {name: headers[name] for name in SVIX_HEADERS})
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookError("Body is not UTF-8 JSON", reason="invalid-json") from None
+    try:
+        Webhook(secret).verify(text, {name: headers[name] for name in SVIX_HEADERS})
     except WebhookVerificationError as exc:
         reason = "stale-timestamp" if "timestamp" in str(exc).lower() else "invalid-signature"
         raise WebhookError(f"Webhook verification failed: {exc}", reason=reason) from None
+    except (ValueError, TypeError, OverflowError):
+        # svix parses the signature list itself: "abc" or "v1abc" raise ValueError there.
+        raise WebhookError(
+            "Webhook verification failed: malformed svix-signature", reason="invalid-signature"
+        ) from None
     try:
-        return json.loads(body)
+        return json.loads(text)
     except ValueError:
         raise WebhookError("Body is not valid JSON", reason="invalid-json") from None
 
 
 def parse_event(payload: Any) -> ClerkEvent:
-    """Turn a verified payload into a typed event, or raise naming the missing field."""
+    """Turn a verified payload into a typed event, or raise naming the first bad field."""
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise WebhookError("Payload has no event 'type'", reason="invalid-payload")
     event_type = payload["type"]
@@ -77,53 +103,45 @@ def parse_event(payload: Any) -> ClerkEvent:
     data = payload.get("data")
     if not isinstance(data, dict):
         raise WebhookError(f"{event_type} payload has no 'data' object", reason="invalid-payload")
-    user_id = data.get("id")
-    if not isinstance(user_id, str) or not user_id:
-        raise WebhookError(f"{event_type} payload has no 'data.id'", reason="invalid-payload")
+    user_id = required_str(data, "id", max_length=128)
     if event_type == "user.deleted":
-        timestamp = payload.get("timestamp")
-        return UserDeleted(clerk_user_id=user_id, deleted_at=_optional_int(timestamp))
+        deleted_at = optional_version(payload, "timestamp", within="")
+        return UserDeleted(clerk_user_id=user_id, deleted_at=deleted_at)
     profile = user_profile(data)
-    if profile is None:
-        raise WebhookError(
-            f"{event_type} payload has no integer 'data.updated_at'", reason="invalid-payload"
-        )
     return UserCreated(profile) if event_type == "user.created" else UserUpdated(profile)
 
 
-def user_profile(data: Mapping[str, Any]) -> UserProfile | None:
-    """The profile in a Clerk User object (webhook `data` or the Backend API), or None.
+def user_profile(data: Mapping[str, Any]) -> UserProfile:
+    """The profile in a Clerk User object (webhook `data` or the Backend API).
 
-    None when it has no `id` or no integer `updated_at`, the version every write is ordered by.
+    Raises `WebhookError` naming the first missing or wrong-typed field; `updated_at` is
+    required, as the version every write is ordered by.
     """
-    user_id = data.get("id")
-    updated_at = _optional_int(data.get("updated_at"))
-    if not isinstance(user_id, str) or not user_id or updated_at is None:
-        return None
     return UserProfile(
-        clerk_user_id=user_id,
+        clerk_user_id=required_str(data, "id", max_length=128),
         email=primary_email(data),
-        first_name=_optional_str(data.get("first_name")),
-        last_name=_optional_str(data.get("last_name")),
-        clerk_updated_at=updated_at,
+        first_name=optional_str(data, "first_name"),
+        last_name=optional_str(data, "last_name"),
+        clerk_updated_at=version(data, "updated_at"),
     )
 
 
 def primary_email(data: Mapping[str, Any]) -> str | None:
     """The address whose id is `primary_email_address_id`, or None (phone-only sign-ups)."""
-    primary_id = data.get("primary_email_address_id")
+    primary_id = optional_str(data, "primary_email_address_id")
     addresses = data.get("email_addresses")
-    if not primary_id or not isinstance(addresses, list):
+    if addresses is None:
         return None
-    for address in addresses:
-        if isinstance(address, dict) and address.get("id") == primary_id:
-            return _optional_str(address.get("email_address"))
-    return None
+    if not isinstance(addresses, list) or not all(isinstance(a, dict) for a in addresses):
+        raise WebhookError(
+            "'data.email_addresses' is not a list of objects", reason="invalid-payload"
+        )
+    emails = [(optional_str(a, "id"), optional_str(a, "email_address")) for a in addresses]
+    return next((email for id_, email in emails if primary_id and id_ == primary_id), None)
 
 
-def _optional_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _optional_int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def describe(event: OtherEvent) -> str:
+    """The ignored event's type as sent when short and printable, else quoted and clipped."""
+    if len(event.type) <= ECHO_LIMIT and event.type.isprintable():
+        return event.type
+    return clip(event.type)

@@ -184,6 +184,12 @@ class Settings(BaseSettings):
                 "CLERK_SECRET_KEY: needed to fetch Clerk's signing keys (or set CLERK_JWT_KEY "
                 "for networkless verification); copy it from Clerk Dashboard → API keys"
             )
+        if not self.use_local_clerk and self.clerk_webhook_secret is None:
+            # Without it every webhook would be refused, and users would silently stop syncing.
+            raise ValueError(
+                "CLERK_WEBHOOK_SECRET: needed to verify Clerk's webhooks; copy the endpoint's "
+                "Signing Secret (whsec_…) from Clerk Dashboard → Webhooks"
+            )
         return self
 
     @property

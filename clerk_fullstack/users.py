@@ -7,32 +7,35 @@ answer comes from a database call issued after the request arrived.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from clerk_fullstack import colors
 from clerk_fullstack.batching import PerLoop
-from clerk_fullstack.errors import DatabaseUnavailableError
 from clerk_fullstack.models import (
     TOMBSTONE_CLERK_DELETED_AT,
     TOMBSTONE_DELETED_AT,
     TOMBSTONE_ID,
     USER,
-    DeletedUser,
     FavoriteColor,
-    User,
     UserProfile,
     new_user_document,
     new_user_fields,
     profile_fields,
     utcnow,
 )
-
-DUPLICATE_KEY = 11000
+from clerk_fullstack.store import (
+    DUPLICATE_KEY,
+    check_storable,
+    database_errors,
+    not_storable,
+    tombstones,
+)
+from clerk_fullstack.store import users as users_collection
 
 
 class SyncResult(StrEnum):
@@ -57,11 +60,12 @@ async def save_profile(profile: UserProfile) -> SyncResult:
 
     New users get a random favorite color; an existing user's color never changes.
     """
-    users = User.get_pymongo_collection()
+    users = users_collection()
     now = utcnow()
     newer_than_stored = _newer_than_stored(profile)
     fields = profile_fields(profile, now=now)
-    with _database_errors():
+    check_storable(fields)  # bson refuses e.g. a lone surrogate outside the driver's errors
+    with database_errors():
         try:
             result = await users.update_one(
                 newer_than_stored,
@@ -93,12 +97,10 @@ async def delete_user(*, clerk_user_id: str, deleted_at: int | None = None) -> S
     update: dict[str, Any] = {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}}
     if deleted_at is not None:
         update["$max"] = {TOMBSTONE_CLERK_DELETED_AT: deleted_at}
-    with _database_errors():
+    with database_errors():
         # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
-        await DeletedUser.get_pymongo_collection().update_one(
-            {TOMBSTONE_ID: clerk_user_id}, update, upsert=True
-        )
-        result = await User.get_pymongo_collection().delete_one({USER.clerk_user_id: clerk_user_id})
+        await tombstones().update_one({TOMBSTONE_ID: clerk_user_id}, update, upsert=True)
+        result = await users_collection().delete_one({USER.clerk_user_id: clerk_user_id})
     return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
 
 
@@ -108,8 +110,8 @@ async def lift_tombstone(profile: UserProfile) -> bool:
     Only a read of Clerk's Backend API calls this: a webhook never undoes a deletion. A
     tombstone without Clerk's deletion time is never lifted.
     """
-    with _database_errors():
-        result = await DeletedUser.get_pymongo_collection().delete_one(
+    with database_errors():
+        result = await tombstones().delete_one(
             {
                 TOMBSTONE_ID: profile.clerk_user_id,
                 TOMBSTONE_CLERK_DELETED_AT: {"$lt": profile.clerk_updated_at},
@@ -132,56 +134,48 @@ def _newer_than_stored(profile: UserProfile) -> dict[str, Any]:
     }
 
 
-def database_unavailable(exc: BaseException) -> DatabaseUnavailableError:
-    """The app error (HTTP 503, so senders retry) for a driver failure."""
-    error = DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}")
-    error.__cause__ = exc
-    return error
-
-
-@contextlib.contextmanager
-def _database_errors() -> Iterator[None]:
-    """Turn driver failures, other than duplicate keys, into `DatabaseUnavailableError`."""
-    try:
-        yield
-    except DuplicateKeyError:
-        raise
-    except PyMongoError as exc:
-        raise database_unavailable(exc) from exc
-
-
 async def _drop_deleted(clerk_user_ids: Collection[str]) -> set[str]:
     """Delete wins: remove those of these users that have a tombstone; return their ids."""
-    tombstones = DeletedUser.get_pymongo_collection().find(
-        {TOMBSTONE_ID: {"$in": list(clerk_user_ids)}}, {TOMBSTONE_ID: 1}
-    )
-    gone = {doc[TOMBSTONE_ID] async for doc in tombstones}
+    found = tombstones().find({TOMBSTONE_ID: {"$in": list(clerk_user_ids)}}, {TOMBSTONE_ID: 1})
+    gone = {doc[TOMBSTONE_ID] async for doc in found}
     if gone:
-        await User.get_pymongo_collection().delete_many({USER.clerk_user_id: {"$in": list(gone)}})
+        await users_collection().delete_many({USER.clerk_user_id: {"$in": list(gone)}})
     return gone
 
 
 async def _create_many(profiles: Sequence[UserProfile]) -> list[SyncResult | BaseException]:
-    """Insert new users in one call; existing ones take the conditional-update path."""
+    """Insert new users in one call; existing ones take the conditional-update path.
+
+    Each item fails alone: a document that cannot be encoded never reaches the batch, and one
+    the database refuses gets its own 422. A write-concern error fails the whole batch (503).
+    """
     now = utcnow()
-    docs = [{"_id": ObjectId(), **new_user_document(p, now=now)} for p in profiles]
-    outcomes: list[SyncResult | BaseException | None] = [None] * len(docs)
-    existing: list[int] = []
-    with _database_errors():
+    outcomes: list[SyncResult | BaseException | None] = [None] * len(profiles)
+    docs: dict[int, dict[str, Any]] = {}
+    for i, profile in enumerate(profiles):
+        doc = {"_id": ObjectId(), **new_user_document(profile, now=now)}
         try:
-            await User.get_pymongo_collection().insert_many(docs, ordered=False)
+            check_storable(doc)
+        except Exception as exc:  # noqa: BLE001 - this item's own error, raised to its caller
+            outcomes[i] = exc
+        else:
+            docs[i] = doc
+    order = list(docs)  # insert_many reports errors by position in the list it was given
+    existing: list[int] = []
+    with database_errors():
+        try:
+            if order:
+                await users_collection().insert_many([docs[i] for i in order], ordered=False)
         except BulkWriteError as exc:
             if exc.details.get("writeConcernErrors"):
                 raise  # nothing in this batch is known to be durable: every sender retries
             for error in exc.details.get("writeErrors", []):
-                index = int(error["index"])
+                index = order[int(error["index"])]
                 if error.get("code") == DUPLICATE_KEY:
                     existing.append(index)
                 else:
-                    outcomes[index] = database_unavailable(exc)
-        inserted = [
-            i for i, outcome in enumerate(outcomes) if outcome is None and i not in existing
-        ]
+                    outcomes[index] = not_storable(str(error.get("errmsg", "write error")))
+        inserted = [i for i in order if outcomes[i] is None and i not in existing]
         gone = await _drop_deleted({profiles[i].clerk_user_id for i in inserted})
     for i in inserted:
         outcomes[i] = SyncResult.GONE if profiles[i].clerk_user_id in gone else SyncResult.CREATED
@@ -193,16 +187,5 @@ async def _create_many(profiles: Sequence[UserProfile]) -> list[SyncResult | Bas
     return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
 
-async def _colors_many(clerk_user_ids: Sequence[str]) -> list[FavoriteColor | None]:
-    """Favorite colors for many users in one query."""
-    with _database_errors():
-        cursor = User.get_pymongo_collection().find(
-            {USER.clerk_user_id: {"$in": sorted(set(clerk_user_ids))}},
-            {USER.clerk_user_id: 1, USER.favorite_color: 1, "_id": 0},
-        )
-        found = {doc[USER.clerk_user_id]: doc[USER.favorite_color] async for doc in cursor}
-    return [FavoriteColor(found[i]) if i in found else None for i in clerk_user_ids]
-
-
 _creates: PerLoop[UserProfile, SyncResult] = PerLoop(_create_many)
-_colors: PerLoop[str, FavoriteColor | None] = PerLoop(_colors_many)
+_colors: PerLoop[str, FavoriteColor | None] = PerLoop(colors.colors_many)

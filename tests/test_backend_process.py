@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 
@@ -109,3 +110,28 @@ def test_database_down_means_503_then_success(
         time.sleep(0.5)
     assert retry.status_code == 200
     assert httpx.get(f"{backend.url}/api/health").json()["database"] is True
+
+
+def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: Backend) -> None:
+    """The read deadline holds behind Reflex's own server, not only the bare sub-app."""
+    with socket.create_connection(("127.0.0.1", backend.port), timeout=60) as sock:
+        sock.sendall(
+            b"POST /webhooks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 65536\r\n\r\n" + b"{" * 1000
+        )
+        received = b""
+        while chunk := sock.recv(65536):  # until the server closes the connection
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 408")
+    assert b'"reason":"body-timeout"' in received
+
+
+def test_the_real_backend_rejects_a_malformed_signature_with_400(backend: Backend) -> None:
+    body, headers = signed_webhook(user_created("user_proc_bad"))
+    response = httpx.post(
+        f"{backend.url}/webhooks",
+        content=body,
+        headers={**headers, "svix-signature": "garbage"},
+        timeout=10,
+    )
+    assert (response.status_code, response.json()["reason"]) == (400, "invalid-signature")

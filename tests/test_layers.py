@@ -18,10 +18,27 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "clerk_fullstack.settings": ("clerk_fullstack.",),
     "clerk_fullstack.routes": ("clerk_fullstack.",),
     # pure checks never reach into the service layer
-    "clerk_fullstack.events": ("clerk_fullstack.users", "clerk_fullstack.db"),
+    "clerk_fullstack.events": (
+        "clerk_fullstack.users",
+        "clerk_fullstack.db",
+        "clerk_fullstack.store",
+    ),
+    "clerk_fullstack.event_fields": ("clerk_fullstack.users", "clerk_fullstack.store"),
     "clerk_fullstack.auth.tokens": ("clerk_fullstack.auth.session", "clerk_fullstack.settings"),
     # services know nothing of HTTP routes or the UI
     "clerk_fullstack.users": (
+        "clerk_fullstack.api",
+        "clerk_fullstack.state",
+        "clerk_fullstack.pages",
+    ),
+    "clerk_fullstack.store": (
+        "clerk_fullstack.users",
+        "clerk_fullstack.api",
+        "clerk_fullstack.state",
+        "clerk_fullstack.pages",
+    ),
+    "clerk_fullstack.colors": (
+        "clerk_fullstack.users",
         "clerk_fullstack.api",
         "clerk_fullstack.state",
         "clerk_fullstack.pages",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from clerk_fullstack.clerk_instance import resolve_clerk_instance
@@ -11,6 +13,7 @@ from clerk_fullstack.settings import (
     encode_publishable_key,
     load_settings,
 )
+from tests.helpers.local_clerk import use_local_mode
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, TEST_ISSUER
 
 pytestmark = pytest.mark.unit
@@ -85,3 +88,20 @@ def test_clerk_mode_needs_a_way_to_get_keys(env: pytest.MonkeyPatch) -> None:
     env.delenv("CLERK_SECRET_KEY")
     with pytest.raises(ConfigError, match="CLERK_SECRET_KEY"):
         load_settings()
+
+
+def test_clerk_mode_needs_the_webhook_secret(env: pytest.MonkeyPatch) -> None:
+    env.delenv("CLERK_WEBHOOK_SECRET")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "CLERK_WEBHOOK_SECRET" in message
+    assert "Clerk Dashboard → Webhooks" in message
+
+
+def test_the_local_stand_in_needs_no_webhook_secret(
+    env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_local_mode(env, tmp_path)
+    instance = resolve_clerk_instance(load_settings())
+    assert instance.webhook_secret.startswith("whsec_")

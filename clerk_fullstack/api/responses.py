@@ -31,4 +31,5 @@ async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"success": False, "message": exc.message, "reason": exc.reason},
         status_code=exc.status_code,
+        headers=exc.headers,
     )

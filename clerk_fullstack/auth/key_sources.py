@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -11,9 +11,9 @@ from typing import Protocol
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from jwt.algorithms import RSAAlgorithm
 
-from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError
+from clerk_fullstack.auth.jwks import parse_jwks
+from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError, clip
 from clerk_fullstack.errors import TokenErrorReason as Reason
 
 logger = logging.getLogger(__name__)
@@ -41,24 +41,12 @@ class StaticKeySource:
         return self._key
 
 
-def parse_jwks(document: object) -> dict[str, RSAPublicKey]:
-    """Map `kid` to RSA public key for every RS256 signing key in a JWKS document."""
-    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise ValueError("JWKS has no 'keys' list")
-    keys: dict[str, RSAPublicKey] = {}
-    for jwk in document["keys"]:
-        if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or "kid" not in jwk:
-            continue
-        if jwk.get("use", "sig") != "sig" or jwk.get("alg", "RS256") != "RS256":
-            continue
-        key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-        if isinstance(key, RSAPublicKey):
-            keys[str(jwk["kid"])] = key
-    return keys
-
-
 class JWKSKeySource:
-    """Keys from `{CLERK_API_URL}/v1/jwks`, cached, refetched on an unknown `kid` (rate-limited)."""
+    """Keys from `{CLERK_API_URL}/v1/jwks`, cached, refetched on an unknown `kid` (rate-limited).
+
+    A stale cache still serves the kids it knows while one refetch runs in the background; only
+    an unknown kid, or holding no keys at all, waits for a fetch.
+    """
 
     def __init__(
         self,
@@ -82,17 +70,21 @@ class JWKSKeySource:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
         self.fetch_count = 0
 
     async def get_key(self, kid: str | None) -> RSAPublicKey:
         """Return the key for `kid`, fetching the JWKS when stale or when `kid` is unknown."""
         if kid is None:
             raise TokenVerificationError(Reason.TOKEN_INVALID, "Token header has no 'kid'")
-        if self._is_fresh() and (key := self._keys.get(kid)) is not None:
+        key = self._keys.get(kid)
+        if key is not None:
+            if not self._is_fresh():
+                self._refresh_in_background()
             return key
         async with self._lock:
             # Another request may have refreshed while this one waited for the lock.
-            if not (self._is_fresh() and kid in self._keys) and self._may_attempt():
+            if kid not in self._keys and self._may_attempt():
                 await self._refresh()
         key = self._keys.get(kid)
         if key is not None:
@@ -101,7 +93,26 @@ class JWKSKeySource:
             raise KeysUnavailableError(
                 Reason.JWK_REMOTE_FAILED_TO_LOAD, "Signing keys could not be loaded"
             )
-        raise TokenVerificationError(Reason.JWK_KID_MISMATCH, f"No signing key matches kid {kid!r}")
+        raise TokenVerificationError(
+            Reason.JWK_KID_MISMATCH, f"No signing key matches kid {clip(kid)}"
+        )
+
+    async def wait_idle(self) -> None:
+        """Wait for a background refresh in flight, if any (tests and shutdown)."""
+        if self._background is not None:
+            with contextlib.suppress(Exception):
+                await self._background
+
+    def _refresh_in_background(self) -> None:
+        if (self._background is None or self._background.done()) and self._may_attempt():
+            self._background = asyncio.create_task(self._refresh_quietly())
+
+    async def _refresh_quietly(self) -> None:
+        async with self._lock:
+            if self._is_fresh() or not self._may_attempt():
+                return  # a foreground refresh got there first
+            with contextlib.suppress(KeysUnavailableError):  # logged; the stale keys serve
+                await self._refresh()
 
     def _is_fresh(self) -> bool:
         return (
@@ -122,9 +133,11 @@ class JWKSKeySource:
                 response = await client.get(self.url, headers=self._headers)
             response.raise_for_status()
             keys = parse_jwks(response.json())
+            if not keys:
+                raise ValueError("JWKS holds no usable RS256 signing key")
         except (httpx.HTTPError, ValueError) as exc:
             # The last good keys stay in use until a later attempt succeeds.
-            logger.warning("JWKS fetch from %s failed: %s", self.url, exc)
+            logger.warning("JWKS fetch from %s failed: %s", self.url, clip(str(exc), 120))
             if not self._keys:
                 reason = (
                     Reason.JWK_REMOTE_INVALID
@@ -133,7 +146,5 @@ class JWKSKeySource:
                 )
                 raise KeysUnavailableError(reason, "Signing keys could not be loaded") from None
             return
-        if not keys:
-            logger.warning("JWKS from %s holds no RS256 signing keys", self.url)
         self._keys = keys
         self._fetched_at = self._attempted_at

@@ -11,10 +11,12 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from clerk_fullstack.errors import TokenErrorReason as Reason
-from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.errors import TokenVerificationError, clip
 
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 5
+MAX_TOKEN_CHARS = 8192
+"""Clerk session tokens are about 1 kB; anything far longer is refused before parsing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +48,28 @@ class TokenHeader:
 
 
 def read_header(token: str) -> TokenHeader:
-    """Read the unverified header and refuse every algorithm but RS256."""
+    """Read the unverified header and refuse every algorithm but RS256.
+
+    Anything malformed (too long, not ASCII, a header that is not a JSON object, a `kid` that is
+    not a string, an unsupported `crit`) raises `TokenVerificationError`, never anything else.
+    """
+    if len(token) > MAX_TOKEN_CHARS or not token.isascii():
+        raise TokenVerificationError(Reason.TOKEN_INVALID, "Malformed token")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
-        raise TokenVerificationError(Reason.TOKEN_INVALID, "Malformed token") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        # PyJWT raises InvalidTokenError (not only DecodeError) for a bad `kid` or `crit`.
+        raise TokenVerificationError(Reason.TOKEN_INVALID, "Malformed token header") from None
     alg = header.get("alg")
     if alg != ALGORITHM:
         raise TokenVerificationError(
-            Reason.TOKEN_INVALID_ALGORITHM, f"Invalid algorithm {alg!r}; only RS256 is accepted"
+            Reason.TOKEN_INVALID_ALGORITHM,
+            f"Invalid algorithm {clip(alg)}; only RS256 is accepted",
         )
     kid = header.get("kid")
-    return TokenHeader(alg=alg, kid=kid if isinstance(kid, str) else None)
+    if kid is not None and not isinstance(kid, str):
+        raise TokenVerificationError(Reason.TOKEN_INVALID, "Token header 'kid' is not a string")
+    return TokenHeader(alg=alg, kid=kid)
 
 
 def verify_token(
@@ -104,8 +116,10 @@ def verify_token(
         raise TokenVerificationError(
             Reason.TOKEN_INVALID, f"Token has no {exc.claim!r} claim"
         ) from None
-    except jwt.InvalidTokenError as exc:
-        raise TokenVerificationError(Reason.TOKEN_INVALID, f"Invalid token: {exc}") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID, f"Invalid token: {clip(str(exc), 120)}"
+        ) from None
     return _check_claims(claims, authorized_parties, time.time(), leeway)
 
 
@@ -128,7 +142,7 @@ def _check_claims(
     if azp is not None and str(azp).rstrip("/") not in authorized_parties:
         raise TokenVerificationError(
             Reason.TOKEN_INVALID_AUTHORIZED_PARTIES,
-            f"Token authorized party {azp!r} is not allowed",
+            f"Token authorized party {clip(azp)} is not allowed",
         )
     if claims.get("sts") == "pending":
         raise TokenVerificationError(

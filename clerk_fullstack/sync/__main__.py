@@ -14,11 +14,11 @@ from clerk_fullstack import db
 from clerk_fullstack.errors import AppError
 from clerk_fullstack.settings import ConfigError, get_settings
 from clerk_fullstack.startup import start
+from clerk_fullstack.store import database_unavailable
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
 from clerk_fullstack.sync.output import Progress, summary_lines
 from clerk_fullstack.sync.reconcile import reconcile
-from clerk_fullstack.users import database_unavailable
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130

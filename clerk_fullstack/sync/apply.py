@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clerk_fullstack import users
+from clerk_fullstack.errors import WebhookError
 from clerk_fullstack.events import user_profile
 from clerk_fullstack.models import (
     TOMBSTONE_CLERK_DELETED_AT,
@@ -44,11 +45,11 @@ class Summary:
 
 
 def profile_of(data: dict[str, Any]) -> UserProfile:
-    """The profile in a Clerk User object, or `ClerkAPIError` if it has no id or version."""
-    profile = user_profile(data)
-    if profile is None:
-        raise ClerkAPIError(f"Clerk returned a user without id or updated_at: {data.get('id')!r}")
-    return profile
+    """The profile in a Clerk User object, or `ClerkAPIError` naming the field it lacks."""
+    try:
+        return user_profile(data)
+    except WebhookError as exc:
+        raise ClerkAPIError(f"Clerk returned a user this app cannot read: {exc}") from None
 
 
 async def apply_profiles(

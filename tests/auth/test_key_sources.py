@@ -40,7 +40,8 @@ async def test_keys_are_cached_for_five_minutes() -> None:
         await source.get_key("kid_a")
         assert server.fetches == 1
         clock.now += 2
-        await source.get_key("kid_a")
+        await source.get_key("kid_a")  # stale: served, and refreshed in the background
+        await source.wait_idle()
         assert server.fetches == 2
 
 
@@ -89,6 +90,7 @@ async def test_outage_keeps_last_good_keys() -> None:
         server.status = 500
         clock.now += 301
         await source.get_key("kid_a")  # stale cache, refetch fails: the old key still serves
+        await source.wait_idle()
         assert server.fetches == 2
 
 

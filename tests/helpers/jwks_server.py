@@ -19,17 +19,27 @@ class JWKSServer:
         self.secret_key = secret_key
         self.fetches = 0
         self.status = 200
+        self.document: Any = None
+        """When set, served instead of the keys' JWKS (a malformed or empty set)."""
+        self.gate = threading.Event()
+        """Cleared, each fetch hangs until it is set again: a slow or stuck Clerk."""
+        self.gate.set()
+        self.waiting = threading.Semaphore(0)
+        """Released once per fetch that reached the server (before it waits on the gate)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.fetches += 1
+                server.waiting.release()
+                server.gate.wait(timeout=30)
                 if self.path != "/v1/jwks":
                     self._reply(404, {"error": "not found"})
                 elif self.headers.get("Authorization") != f"Bearer {server.secret_key}":
                     self._reply(401, {"error": "bad secret key"})
                 else:
-                    self._reply(server.status, jwks(*server.keys))
+                    document = server.document
+                    self._reply(server.status, jwks(*server.keys) if document is None else document)
 
             def _reply(self, status: int, body: Any) -> None:
                 data = json.dumps(body).encode()
@@ -60,5 +70,6 @@ class JWKSServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.gate.set()
         self._httpd.shutdown()
         self._httpd.server_close()

@@ -87,4 +87,4 @@ def mint_token(
     }
     payload.update(claims)
     payload = {k: v for k, v in payload.items() if v is not None and k not in drop}
-    return jwt.encode(payload, key.private_pem, algorithm="RS256", headers={"kid": kid or key.kid})
+    return jwt.encode(payload, key.private_key, algorithm="RS256", headers={"kid": kid or key.kid})

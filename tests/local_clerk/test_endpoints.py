@@ -26,6 +26,7 @@ from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.local_clerk import serve_http, use_local_mode
 from tests.helpers.mongo import free_port
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, TEST_ISSUER, SigningKey, mint_token
+from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -278,6 +279,7 @@ async def test_no_cross_trust_a_clerk_configured_app_rejects_stand_in_tokens(
     env.setenv("CLERK_MODE", "clerk")
     env.setenv("CLERK_PUBLISHABLE_KEY", encode_publishable_key(TEST_HOST))
     env.setenv("CLERK_SECRET_KEY", "sk_test_clerk_fullstack_tests")
+    env.setenv("CLERK_WEBHOOK_SECRET", TEST_WEBHOOK_SECRET)
     env.setenv("CLERK_JWT_KEY", signing_key.public_pem)
     reset_caches()
     assert get_clerk_instance().issuer == TEST_ISSUER
