@@ -1,12 +1,18 @@
 """The app module: wires settings, routes, the database lifespan, Clerk and the pages together."""
 
+from collections.abc import Callable
+
 import reflex as rx
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from clerk_fullstack import db, routes
 from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk.provider import clerk_provider
 from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
+from clerk_fullstack.origins import DevOriginGuard
 from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
+from clerk_fullstack.settings import get_settings
 from clerk_fullstack.startup import start
 
 # Fail at start, with a message naming the variable, on a malformed setting; then resolve the
@@ -28,7 +34,11 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
     )
 
 
-app = rx.App(api_transformer=build_api(), extra_app_wraps={CLERK_WRAP: clerk_wrap})
+# The guard goes outermost of ours, so it covers Reflex's socket as well as our routes.
+api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [build_api()]
+if get_settings().is_dev:
+    api.append(DevOriginGuard)
+app = rx.App(api_transformer=api, extra_app_wraps={CLERK_WRAP: clerk_wrap})
 app.register_lifespan_task(db.lifespan)
 app.add_page(home.home, route=routes.HOME, title=home.TITLE)
 app.add_page(sign_in.sign_in_page, route=routes.SIGN_IN_PAGE, title=sign_in.TITLE)

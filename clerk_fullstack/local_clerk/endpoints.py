@@ -8,7 +8,9 @@ token>`.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -17,11 +19,36 @@ from starlette.routing import Mount, Route
 
 from clerk_fullstack.errors import PayloadTooLargeError
 from clerk_fullstack.local_clerk.config import ROUTE_PREFIX
-from clerk_fullstack.local_clerk.errors import InvalidFormError, NotSignedInError
+from clerk_fullstack.local_clerk.errors import (
+    CrossSiteRequestError,
+    InvalidFormError,
+    NotLoopbackError,
+    NotSignedInError,
+    UnsupportedMediaTypeError,
+)
 from clerk_fullstack.local_clerk.instance import SignedIn, get_local_clerk
 from clerk_fullstack.local_clerk.store import LocalUser, clean_email, clean_name
+from clerk_fullstack.origins import app_origin_allowed, is_loopback_host
 
 MAX_FORM_BYTES = 16 * 1024
+_SESSION = "/v1/client/sessions/{session_id}"
+
+Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+
+
+def guarded(endpoint: Endpoint) -> Endpoint:
+    """Answer loopback peers only, and browser calls only from the app's own origin(s)."""
+
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> JSONResponse:
+        peer = request.client.host if request.client else None
+        if not is_loopback_host(peer):
+            raise NotLoopbackError("The local Clerk stand-in answers this machine only")
+        if not app_origin_allowed(request.headers.get("origin")):
+            raise CrossSiteRequestError("Requests from this origin are not accepted")
+        return await endpoint(request)
+
+    return checked
 
 
 def client_token(request: Request) -> str | None:
@@ -31,7 +58,10 @@ def client_token(request: Request) -> str | None:
 
 
 async def read_form(request: Request) -> dict[str, Any]:
-    """The JSON object in the body, refusing anything large or malformed."""
+    """The JSON object in the body, refusing anything large, malformed or not sent as JSON."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaTypeError("Send the form as Content-Type: application/json")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -147,13 +177,13 @@ def local_clerk_mount() -> Mount:
     return Mount(
         ROUTE_PREFIX,
         routes=[
-            Route("/v1/jwks", jwks, methods=["GET"]),
-            Route("/v1/client", current_client, methods=["GET"]),
-            Route("/v1/client/sign_ups", sign_up, methods=["POST"]),
-            Route("/v1/client/sign_ins", sign_in, methods=["POST"]),
-            Route("/v1/client/sessions/{session_id}/tokens", session_token, methods=["POST"]),
-            Route("/v1/client/sessions/{session_id}/end", end_session, methods=["POST"]),
-            Route("/v1/me", update_me, methods=["PATCH"]),
-            Route("/v1/me", delete_me, methods=["DELETE"]),
+            Route("/v1/jwks", guarded(jwks), methods=["GET"]),
+            Route("/v1/client", guarded(current_client), methods=["GET"]),
+            Route("/v1/client/sign_ups", guarded(sign_up), methods=["POST"]),
+            Route("/v1/client/sign_ins", guarded(sign_in), methods=["POST"]),
+            Route(f"{_SESSION}/tokens", guarded(session_token), methods=["POST"]),
+            Route(f"{_SESSION}/end", guarded(end_session), methods=["POST"]),
+            Route("/v1/me", guarded(update_me), methods=["PATCH"]),
+            Route("/v1/me", guarded(delete_me), methods=["DELETE"]),
         ],
     )
