@@ -12,8 +12,10 @@ except ConfigError as exc:
 
 config = rx.Config(
     app_name="clerk_fullstack",
-    # Only the browser origin gets CORS grants, for Reflex's socket and for our REST routes.
-    cors_allowed_origins=[settings.frontend],
+    # Prod grants CORS (Reflex's socket and our REST routes) to the browser origin only. Dev
+    # serves on whatever loopback port is free: CORS admits all and the app module's
+    # DevOriginGuard lets only loopback origins through.
+    cors_allowed_origins=["*"] if settings.is_dev else [settings.frontend],
     telemetry_enabled=False,
     plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[SitemapPlugin],

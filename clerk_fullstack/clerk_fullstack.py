@@ -1,12 +1,19 @@
 """The app module: wires settings, routes, the database lifespan, Clerk and the pages together."""
 
+from collections.abc import Callable
+
 import reflex as rx
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from clerk_fullstack import db, routes
 from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk.provider import clerk_provider
 from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
+from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.origins import DevOriginGuard
 from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
+from clerk_fullstack.settings import get_settings
 from clerk_fullstack.startup import start
 
 # Fail at start, with a message naming the variable, on a malformed setting; then resolve the
@@ -28,8 +35,17 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
     )
 
 
-app = rx.App(api_transformer=build_api(), extra_app_wraps={CLERK_WRAP: clerk_wrap})
+# The guard goes outermost of ours, so it covers Reflex's socket as well as our routes.
+api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [build_api()]
+if get_settings().is_dev:
+    api.append(DevOriginGuard)
+app = rx.App(api_transformer=api, extra_app_wraps={CLERK_WRAP: clerk_wrap})
 app.register_lifespan_task(db.lifespan)
+if get_clerk_instance().local:
+    # Imported here so that Clerk mode never loads the stand-in.
+    from clerk_fullstack.local_clerk.instance import webhook_lifespan
+
+    app.register_lifespan_task(webhook_lifespan)
 app.add_page(home.home, route=routes.HOME, title=home.TITLE)
 app.add_page(sign_in.sign_in_page, route=routes.SIGN_IN_PAGE, title=sign_in.TITLE)
 app.add_page(sign_up.sign_up_page, route=routes.SIGN_UP_PAGE, title=sign_up.TITLE)

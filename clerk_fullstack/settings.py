@@ -82,12 +82,14 @@ class Settings(BaseSettings):
     mongo_timeout_ms: int = Field(default=5000, ge=100)
     """How long a database call may wait for a server before it fails (and webhooks answer 503)."""
     allow_embedded_mongo: bool = False
-    """Opt in to the embedded database in prod mode (it is always on in dev without MONGO_URI)."""
+    """Opt in to the embedded database outside dev (it is always on in dev without MONGO_URI)."""
     data_dir: Path = Path(".data")
     """Where the embedded database and the local Clerk stand-in keep their files."""
 
     clerk_mode: Literal["auto", "clerk", "local"] = "auto"
-    """`local` runs the offline Clerk stand-in; `auto` picks it when no Clerk keys are set."""
+    """`local` runs the offline Clerk stand-in; `auto` picks it when no Clerk keys are set.
+
+    Outside dev, `auto` never picks the stand-in: it needs an explicit `local`."""
     clerk_publishable_key: str | None = None
     clerk_secret_key: str | None = None
     clerk_webhook_secret: str | None = None
@@ -96,8 +98,12 @@ class Settings(BaseSettings):
     clerk_authorized_parties: Annotated[list[str], NoDecode] = []
     frontend: str = DEFAULT_FRONTEND
 
-    reflex_env_mode: Literal["dev", "prod", "preview"] = "dev"
-    """Set by `reflex run --env …`."""
+    reflex_env_mode: Literal["dev", "prod", "preview"] | None = None
+    """Set by `reflex run --env …` (dev by default); unset, the process counts as not dev."""
+    reflex_compile_context: str | None = Field(
+        default=None, validation_alias="__REFLEX_COMPILE_CONTEXT"
+    )
+    """Set to `export` by `reflex export` (Reflex's internal variable), which serves nothing."""
     reflex_backend_host: str = "0.0.0.0"  # noqa: S104 - Reflex's default bind
     """Set by `reflex run --backend-host`; the local Clerk stand-in calls the backend there."""
     reflex_backend_port: int | None = None
@@ -160,42 +166,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_combination(self) -> Settings:
-        if self.is_prod and self.mongo_uri is None and not self.allow_embedded_mongo:
-            raise ValueError(
-                "MONGO_URI: prod mode needs a real MongoDB. Set MONGO_URI, or set "
-                "ALLOW_EMBEDDED_MONGO=1 to run on the embedded SecantusDB anyway"
-            )
         if not self.use_local_clerk and not self.clerk_publishable_key:
             raise ValueError(
                 "CLERK_PUBLISHABLE_KEY: needed whenever the local stand-in is off (CLERK_MODE="
                 "clerk, or another CLERK_ key is set); copy it from Clerk Dashboard → API keys"
             )
-        if self.is_prod and self.use_local_clerk:
-            raise ValueError(
-                "CLERK_MODE: the local Clerk stand-in is for development only; set "
-                "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (or CLERK_JWT_KEY) for prod"
-            )
-        if (
-            not self.use_local_clerk
-            and self.clerk_jwt_key is None
-            and self.clerk_secret_key is None
-        ):
-            raise ValueError(
-                "CLERK_SECRET_KEY: needed to fetch Clerk's signing keys (or set CLERK_JWT_KEY "
-                "for networkless verification); copy it from Clerk Dashboard → API keys"
-            )
-        if not self.use_local_clerk and self.clerk_webhook_secret is None:
-            # Without it every webhook would be refused, and users would silently stop syncing.
-            raise ValueError(
-                "CLERK_WEBHOOK_SECRET: needed to verify Clerk's webhooks; copy the endpoint's "
-                "Signing Secret (whsec_…) from Clerk Dashboard → Webhooks"
-            )
         return self
 
     @property
-    def is_prod(self) -> bool:
-        """Whether Reflex runs with `--env prod`."""
-        return self.reflex_env_mode == "prod"
+    def is_dev(self) -> bool:
+        """Whether Reflex runs in dev mode (`reflex run` without `--env`); unset is not dev."""
+        return self.reflex_env_mode == "dev"
+
+    @property
+    def is_export(self) -> bool:
+        """Whether this process only builds files (`reflex export`) and serves nothing."""
+        return self.reflex_compile_context == "export"
 
     @property
     def use_local_clerk(self) -> bool:
@@ -210,8 +196,53 @@ class Settings(BaseSettings):
         return self.clerk_authorized_parties or [self.frontend]
 
 
+def check_for_serving(settings: Settings) -> None:
+    """The rules for a process that serves: fail closed outside dev, need keys to verify tokens.
+
+    Dev is only what `reflex run` sets (REFLEX_ENV_MODE=dev); anything else, unset included,
+    must opt in to the embedded database, and to the stand-in, which prod refuses outright.
+    """
+    where = f"REFLEX_ENV_MODE={settings.reflex_env_mode or '(unset)'}"
+    if settings.reflex_env_mode == "prod" and settings.use_local_clerk:
+        raise ConfigError(
+            "Invalid configuration:\n  CLERK_MODE: the local Clerk stand-in is for development "
+            "only; set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (or CLERK_JWT_KEY) for prod"
+        )
+    if not settings.is_dev and settings.use_local_clerk and settings.clerk_mode != "local":
+        raise ConfigError(
+            f"Invalid configuration:\n  CLERK_PUBLISHABLE_KEY is not set, and outside dev mode "
+            f"({where}) the password-less local Clerk stand-in is not picked by itself. Set "
+            "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (copy them from Clerk Dashboard → API "
+            "keys), or set CLERK_MODE=local to run the stand-in anyway"
+        )
+    if settings.is_export:
+        return  # building files needs no database and no way to fetch signing keys
+    if not settings.is_dev and settings.mongo_uri is None and not settings.allow_embedded_mongo:
+        raise ConfigError(
+            f"Invalid configuration:\n  MONGO_URI: outside dev mode ({where}) the app needs a "
+            "real MongoDB. Set MONGO_URI, or set ALLOW_EMBEDDED_MONGO=1 to run on the embedded "
+            "SecantusDB anyway"
+        )
+    if not settings.use_local_clerk and not (settings.clerk_jwt_key or settings.clerk_secret_key):
+        raise ConfigError(
+            "Invalid configuration:\n  CLERK_SECRET_KEY: needed to fetch Clerk's signing keys "
+            "(or set CLERK_JWT_KEY for networkless verification); copy it from Clerk Dashboard "
+            "→ API keys"
+        )
+    if not settings.use_local_clerk and settings.clerk_webhook_secret is None:
+        # Without it every webhook would be refused, and users would silently stop syncing.
+        raise ConfigError(
+            "Invalid configuration:\n  CLERK_WEBHOOK_SECRET: needed to verify Clerk's webhooks; "
+            "copy the endpoint's Signing Secret (whsec_…) from Clerk Dashboard → Webhooks"
+        )
+
+
 def load_settings() -> Settings:
-    """Read and validate the settings, turning validation errors into one readable message."""
+    """Read and validate each setting, turning validation errors into one readable message.
+
+    This is all the frontend needs (and all `rxconfig.py` checks); `get_settings()` adds the
+    rules for a process that serves.
+    """
     try:
         return Settings()
     except ValidationError as exc:
@@ -229,5 +260,7 @@ def load_settings() -> Settings:
 
 @functools.cache
 def get_settings() -> Settings:
-    """The process-wide settings, read on first use."""
-    return load_settings()
+    """The process-wide settings, read on first use and checked for serving."""
+    settings = load_settings()
+    check_for_serving(settings)
+    return settings

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from clerk_fullstack.auth.session import get_verifier
 from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.settings import ConfigError, get_settings
 
 
 def start() -> ClerkInstance:
-    """Validate the settings (failing with a message naming the variable), then resolve Clerk."""
-    get_settings()
+    """Validate the settings, then resolve Clerk; a bad setting exits with its message only.
+
+    `SystemExit` rather than `ConfigError`: every `reflex` command (run, export, the backend
+    worker) then prints the one message naming the variable, not a traceback.
+    """
+    try:
+        get_settings()
+    except ConfigError as exc:
+        raise SystemExit(str(exc)) from None
     return get_clerk_instance()
 
 

@@ -10,7 +10,12 @@ from clerk_fullstack.auth.key_sources import JWKSKeySource
 from clerk_fullstack.auth.session import SessionVerifier
 from clerk_fullstack.clerk_instance import ClerkInstance, resolve_clerk_instance
 from clerk_fullstack.local_clerk.config import LOCAL_FRONTEND_API_HOST
-from clerk_fullstack.settings import ConfigError, decode_publishable_key, load_settings
+from clerk_fullstack.settings import (
+    ConfigError,
+    decode_publishable_key,
+    get_settings,
+    load_settings,
+)
 from tests.helpers.local_clerk import use_local_mode
 from tests.helpers.tokens import TEST_HOST
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
@@ -105,7 +110,7 @@ def test_prod_refuses_the_stand_in(env: pytest.MonkeyPatch, tmp_path: Path, mode
     env.setenv("REFLEX_ENV_MODE", "prod")
     env.setenv("ALLOW_EMBEDDED_MONGO", "1")
     with pytest.raises(ConfigError) as caught:
-        load_settings()
+        get_settings()
     assert "CLERK_MODE: the local Clerk stand-in is for development only" in str(caught.value)
     assert "CLERK_PUBLISHABLE_KEY" in str(caught.value)
     assert not (tmp_path / "local_clerk").exists()

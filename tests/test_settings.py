@@ -11,6 +11,7 @@ from clerk_fullstack.settings import (
     ConfigError,
     decode_publishable_key,
     encode_publishable_key,
+    get_settings,
     load_settings,
 )
 from tests.helpers.local_clerk import use_local_mode
@@ -74,26 +75,80 @@ def test_jwt_key_accepts_escaped_newlines(env: pytest.MonkeyPatch) -> None:
     assert load_settings().clerk_jwt_key
 
 
-def test_prod_without_mongo_uri_refuses_unless_opted_in(env: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", ["prod", "preview", None])
+def test_outside_dev_without_mongo_uri_refuses_unless_opted_in(
+    env: pytest.MonkeyPatch, mode: str | None
+) -> None:
     env.delenv("MONGO_URI", raising=False)
-    env.setenv("REFLEX_ENV_MODE", "prod")
-    with pytest.raises(ConfigError, match="MONGO_URI: prod mode needs a real MongoDB"):
-        load_settings()
+    if mode is None:
+        env.delenv("REFLEX_ENV_MODE")
+    else:
+        env.setenv("REFLEX_ENV_MODE", mode)
+    with pytest.raises(ConfigError, match=r"MONGO_URI: outside dev mode .* needs a real MongoDB"):
+        get_settings()
     env.setenv("ALLOW_EMBEDDED_MONGO", "1")
-    assert load_settings().is_prod
+    assert not get_settings().is_dev
+
+
+def clear_clerk_keys(env: pytest.MonkeyPatch) -> None:
+    for variable in ("CLERK_MODE", "CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_JWT_KEY"):
+        env.delenv(variable)
+
+
+@pytest.mark.parametrize("mode", ["preview", None])
+def test_outside_dev_the_stand_in_needs_clerk_mode_local(
+    env: pytest.MonkeyPatch, mode: str | None
+) -> None:
+    clear_clerk_keys(env)
+    env.setenv("ALLOW_EMBEDDED_MONGO", "1")
+    if mode is None:
+        env.delenv("REFLEX_ENV_MODE")
+    else:
+        env.setenv("REFLEX_ENV_MODE", mode)
+    with pytest.raises(ConfigError) as caught:
+        get_settings()
+    assert "CLERK_PUBLISHABLE_KEY is not set" in str(caught.value)
+    assert "CLERK_MODE=local" in str(caught.value)
+    env.setenv("CLERK_MODE", "local")
+    assert get_settings().use_local_clerk
+
+
+def test_dev_picks_the_stand_in_with_nothing_configured(env: pytest.MonkeyPatch) -> None:
+    clear_clerk_keys(env)
+    env.delenv("MONGO_URI", raising=False)
+    settings = get_settings()
+    assert settings.is_dev and settings.use_local_clerk and settings.mongo_uri is None
+
+
+def test_only_a_secret_key_names_the_missing_publishable_key(env: pytest.MonkeyPatch) -> None:
+    clear_clerk_keys(env)
+    env.setenv("CLERK_SECRET_KEY", "sk_test_only_the_secret")
+    with pytest.raises(ConfigError, match="CLERK_PUBLISHABLE_KEY: needed whenever"):
+        load_settings()
+
+
+def test_export_needs_only_the_publishable_key(env: pytest.MonkeyPatch) -> None:
+    env.delenv("MONGO_URI", raising=False)
+    env.delenv("CLERK_SECRET_KEY")
+    env.delenv("CLERK_JWT_KEY")
+    env.setenv("REFLEX_ENV_MODE", "prod")
+    with pytest.raises(ConfigError, match="MONGO_URI"):
+        get_settings()
+    env.setenv("__REFLEX_COMPILE_CONTEXT", "export")
+    assert get_settings().is_export
 
 
 def test_clerk_mode_needs_a_way_to_get_keys(env: pytest.MonkeyPatch) -> None:
     env.delenv("CLERK_JWT_KEY")
     env.delenv("CLERK_SECRET_KEY")
     with pytest.raises(ConfigError, match="CLERK_SECRET_KEY"):
-        load_settings()
+        get_settings()
 
 
 def test_clerk_mode_needs_the_webhook_secret(env: pytest.MonkeyPatch) -> None:
     env.delenv("CLERK_WEBHOOK_SECRET")
     with pytest.raises(ConfigError) as caught:
-        load_settings()
+        get_settings()
     message = str(caught.value)
     assert "CLERK_WEBHOOK_SECRET" in message
     assert "Clerk Dashboard → Webhooks" in message

@@ -25,11 +25,13 @@ class SessionVerifier:
         *,
         issuer: str,
         authorized_parties: Collection[str],
+        allow_loopback: bool = False,
         cache: VerifiedTokenCache | None = None,
     ) -> None:
         self.key_source = key_source
         self.issuer = issuer
         self.authorized_parties = frozenset(authorized_parties)
+        self.allow_loopback = allow_loopback
         # Per verifier: its entries are only valid for this issuer and these parties.
         self.cache = cache if cache is not None else VerifiedTokenCache()
 
@@ -45,6 +47,8 @@ class SessionVerifier:
             key_source,
             issuer=instance.issuer,
             authorized_parties=settings.authorized_parties,
+            # Dev serves on whatever loopback origin is free, as CORS does (origins.py).
+            allow_loopback=settings.is_dev,
         )
 
     async def verify(self, token: str | None) -> SessionClaims:
@@ -65,6 +69,7 @@ class SessionVerifier:
                 key,
                 issuer=self.issuer,
                 authorized_parties=self.authorized_parties,
+                allow_loopback=self.allow_loopback,
                 header=header,
             )
             self.cache.put(token, claims, kid=header.kid, key=key)

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from clerk_fullstack.errors import TokenErrorReason as Reason
 from clerk_fullstack.errors import TokenVerificationError, clip
+from clerk_fullstack.origins import origin_allowed
 
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 5
@@ -78,12 +79,14 @@ def verify_token(
     *,
     issuer: str,
     authorized_parties: Collection[str],
+    allow_loopback: bool = False,
     leeway: float = CLOCK_SKEW_SECONDS,
     header: TokenHeader | None = None,
 ) -> SessionClaims:
     """Verify signature, time claims, issuer and authorized party; return the claims.
 
     `header` is `read_header(token)` when the caller already has it (each read costs ~50 µs).
+    `allow_loopback` also accepts any loopback `azp` (dev mode, served on any local origin).
     Raises `TokenVerificationError` whose reason names the first check that failed.
     """
     if header is None:
@@ -120,11 +123,15 @@ def verify_token(
         raise TokenVerificationError(
             Reason.TOKEN_INVALID, f"Invalid token: {clip(str(exc), 120)}"
         ) from None
-    return _check_claims(claims, authorized_parties, time.time(), leeway)
+    return _check_claims(claims, authorized_parties, time.time(), leeway, allow_loopback)
 
 
 def _check_claims(
-    claims: dict[str, Any], authorized_parties: Collection[str], now: float, leeway: float
+    claims: dict[str, Any],
+    authorized_parties: Collection[str],
+    now: float,
+    leeway: float,
+    allow_loopback: bool = False,
 ) -> SessionClaims:
     """The checks PyJWT leaves to us: iat, sub, azp and the session status."""
     iat = claims.get("iat")
@@ -139,7 +146,9 @@ def _check_claims(
     if not isinstance(sub, str) or not sub:
         raise TokenVerificationError(Reason.TOKEN_INVALID, "Token 'sub' is not a user id")
     azp = claims.get("azp")
-    if azp is not None and str(azp).rstrip("/") not in authorized_parties:
+    if azp is not None and not origin_allowed(
+        str(azp), authorized_parties, allow_loopback=allow_loopback
+    ):
         raise TokenVerificationError(
             Reason.TOKEN_INVALID_AUTHORIZED_PARTIES,
             f"Token authorized party {clip(azp)} is not allowed",

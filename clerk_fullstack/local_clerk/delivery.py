@@ -1,4 +1,7 @@
-"""Webhook delivery as Svix does it: signed with the `svix` library, retried with backoff."""
+"""Webhook delivery as Svix does it: signed with the `svix` library, retried with backoff.
+
+With an outbox, pending messages are kept on disk and resumed after a restart.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -14,6 +18,8 @@ from typing import Any
 
 import httpx
 from svix.webhooks import Webhook
+
+from clerk_fullstack.local_clerk.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +31,9 @@ the same idea compressed into about 18 minutes.
 """
 ATTEMPT_TIMEOUT_SECONDS = 15.0
 """Svix gives an endpoint 15 seconds to answer."""
+CLAIM_MARGIN_SECONDS = 30.0
+"""A claim outlives an attempt's timeout by this much before another process may take over."""
+CLAIM_POLL_SECONDS = 1.0
 
 
 def new_message_id() -> str:
@@ -71,6 +80,7 @@ class WebhookSender:
         timeout: float = ATTEMPT_TIMEOUT_SECONDS,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        outbox: Outbox | None = None,
     ) -> None:
         self.url = url
         self._secret = secret
@@ -78,28 +88,59 @@ class WebhookSender:
         self._timeout = timeout
         self._transport = transport
         self._sleep = sleep
-        self._tasks: set[asyncio.Task[bool]] = set()
+        self.outbox = outbox
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.attempts: deque[DeliveryAttempt] = deque(maxlen=1000)
         """Recent attempts, newest last: what a Svix dashboard would show."""
 
     def send(self, event: dict[str, Any]) -> asyncio.Task[bool]:
-        """Start delivering `event` now; the task ends True once it is accepted."""
-        task = asyncio.create_task(self.deliver(event, new_message_id()))
+        """Start delivering `event` now (kept in the outbox first); True once it is accepted."""
+        msg_id = new_message_id()
+        if self.outbox is not None:
+            self.outbox.add(msg_id, event)
+        return self._track(self.deliver(event, msg_id))
+
+    def resume(self) -> asyncio.Task[None] | None:
+        """Deliver what an earlier process left in the outbox: oldest first, back-off kept."""
+        if self.outbox is None:
+            return None
+        pending = self.outbox.pending()
+
+        async def resume_in_order() -> None:
+            for message in pending:
+                wait = max(0.0, message.due_at - time.time())
+                await self.deliver(message.event, message.msg_id, message.attempts + 1, wait)
+
+        return self._track(resume_in_order())
+
+    def _track(self, work: Any) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def deliver(self, event: dict[str, Any], msg_id: str) -> bool:
-        """Try now, then after each retry delay; give up after the last one."""
+    async def deliver(
+        self, event: dict[str, Any], msg_id: str, first_attempt: int = 1, wait: float = 0.0
+    ) -> bool:
+        """Try after `wait`, then after each remaining retry delay; give up after the last."""
         body = json.dumps(event, separators=(",", ":"))
         event_type = str(event.get("type"))
+        delays = (0.0, *self.retry_delays)
         async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
-            for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
+            for attempt in range(first_attempt, len(delays) + 1):
+                delay = wait if attempt == first_attempt else delays[attempt - 1]
                 if delay:
                     await self._sleep(delay)
+                if not await self._claim(msg_id):
+                    return True  # another process finished it
                 status = await self._attempt(client, msg_id, body)
                 record = DeliveryAttempt(msg_id, event_type, attempt, status)
                 self.attempts.append(record)
+                if self.outbox is not None:
+                    next_delay = delays[attempt] if attempt < len(delays) else None
+                    await asyncio.to_thread(
+                        self.outbox.record, msg_id, done=record.succeeded, next_delay=next_delay
+                    )
                 if record.succeeded:
                     logger.info(
                         "Webhook %s (%s) delivered on attempt %d", msg_id, event_type, attempt
@@ -112,8 +153,21 @@ class WebhookSender:
                     attempt,
                     status if status is not None else "unreachable",
                 )
-        logger.error("Webhook %s (%s) gave up after %d attempts", msg_id, event_type, attempt)
+        logger.error("Webhook %s (%s) gave up after %d attempts", msg_id, event_type, len(delays))
         return False
+
+    async def _claim(self, msg_id: str) -> bool:
+        """Hold the message for one attempt; False once it is no longer pending."""
+        if self.outbox is None:
+            return True
+        while True:
+            claimed = await asyncio.to_thread(
+                self.outbox.claim, msg_id, self._timeout + CLAIM_MARGIN_SECONDS
+            )
+            if not isinstance(claimed, float):
+                return claimed is not None
+            # Another process is attempting it: look again soon, it may finish or die.
+            await self._sleep(min(claimed, CLAIM_POLL_SECONDS))
 
     async def _attempt(self, client: httpx.AsyncClient, msg_id: str, body: str) -> int | None:
         headers = signed_headers(self._secret, msg_id, body, datetime.now(UTC))

@@ -17,9 +17,11 @@ from starlette.routing import Mount, Route
 from clerk_fullstack.local_clerk.config import ROUTE_PREFIX
 from clerk_fullstack.local_clerk.errors import NotSignedInError
 from clerk_fullstack.local_clerk.instance import SignedIn, get_local_clerk
-from clerk_fullstack.local_clerk.requests import client_token, read_form
+from clerk_fullstack.local_clerk.requests import client_token, guarded, read_form
 from clerk_fullstack.local_clerk.store import LocalUser, clean_email, clean_name
 from clerk_fullstack.local_clerk.users_api import users_api_routes
+
+_SESSION = "/v1/client/sessions/{session_id}"
 
 
 def user_json(user: LocalUser) -> dict[str, Any]:
@@ -123,14 +125,14 @@ def local_clerk_mount() -> Mount:
     return Mount(
         ROUTE_PREFIX,
         routes=[
-            Route("/v1/jwks", jwks, methods=["GET"]),
-            Route("/v1/client", current_client, methods=["GET"]),
-            Route("/v1/client/sign_ups", sign_up, methods=["POST"]),
-            Route("/v1/client/sign_ins", sign_in, methods=["POST"]),
-            Route("/v1/client/sessions/{session_id}/tokens", session_token, methods=["POST"]),
-            Route("/v1/client/sessions/{session_id}/end", end_session, methods=["POST"]),
-            Route("/v1/me", update_me, methods=["PATCH"]),
-            Route("/v1/me", delete_me, methods=["DELETE"]),
+            Route("/v1/jwks", guarded(jwks), methods=["GET"]),
+            Route("/v1/client", guarded(current_client), methods=["GET"]),
+            Route("/v1/client/sign_ups", guarded(sign_up), methods=["POST"]),
+            Route("/v1/client/sign_ins", guarded(sign_in), methods=["POST"]),
+            Route(f"{_SESSION}/tokens", guarded(session_token), methods=["POST"]),
+            Route(f"{_SESSION}/end", guarded(end_session), methods=["POST"]),
+            Route("/v1/me", guarded(update_me), methods=["PATCH"]),
+            Route("/v1/me", guarded(delete_me), methods=["DELETE"]),
             *users_api_routes(),
         ],
     )

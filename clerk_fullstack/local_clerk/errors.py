@@ -45,3 +45,24 @@ class InvalidFormError(LocalClerkError):
 
     status_code = 422
     reason = "form_param_invalid"
+
+
+class NotLoopbackError(LocalClerkError):
+    """The stand-in signs anyone in without a password, so it answers this machine only."""
+
+    status_code = 403
+    reason = "loopback_only"
+
+
+class CrossSiteRequestError(LocalClerkError):
+    """A browser call from a page that is not the app (another site posting to the stand-in)."""
+
+    status_code = 403
+    reason = "origin_invalid"
+
+
+class UnsupportedMediaTypeError(LocalClerkError):
+    """Forms must be JSON: a cross-site page cannot send that without a CORS preflight."""
+
+    status_code = 415
+    reason = "unsupported_media_type"

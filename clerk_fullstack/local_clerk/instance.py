@@ -6,9 +6,11 @@ Each change to a user is announced to the app the way Clerk does it, with a webh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from clerk_fullstack.local_clerk.errors import (
     SecretKeyError,
 )
 from clerk_fullstack.local_clerk.outage import webhooks_paused
+from clerk_fullstack.local_clerk.outbox import Outbox
 from clerk_fullstack.local_clerk.payloads import user_deleted_event, user_event
 from clerk_fullstack.local_clerk.session_tokens import issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
@@ -71,7 +74,9 @@ class LocalClerk:
             issuer=instance.issuer,
             secret_key=instance.secret_key,
             webhooks=WebhookSender(
-                f"{config.backend_url(settings)}/webhooks", instance.webhook_secret
+                f"{config.backend_url(settings)}/webhooks",
+                instance.webhook_secret,
+                outbox=Outbox(folder / "outbox"),
             ),
             default_party=settings.frontend,
         )
@@ -191,3 +196,17 @@ class LocalClerk:
 def get_local_clerk() -> LocalClerk:
     """The process-wide stand-in, built from the settings on first use."""
     return LocalClerk.for_instance(get_clerk_instance(), get_settings())
+
+
+@contextlib.asynccontextmanager
+async def webhook_lifespan() -> AsyncIterator[None]:
+    """At start, resume the webhooks an earlier process left pending; stop at shutdown.
+
+    A message cut off mid-attempt stays claimed for its lease, then the next process takes it.
+    """
+    webhooks = get_local_clerk().webhooks
+    webhooks.resume()
+    try:
+        yield
+    finally:
+        webhooks.cancel()

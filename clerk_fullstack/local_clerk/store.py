@@ -15,7 +15,7 @@ import re
 import secrets
 import string
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from clerk_fullstack.local_clerk.errors import (
     NotSignedInError,
 )
 from clerk_fullstack.local_clerk.files import locked, write_private
+from clerk_fullstack.local_clerk.sessions import is_expired, needs_touch, sessions_to_drop
 
 STORE_FILE = "users.json"
 MAX_NAME_LENGTH = 256
@@ -71,12 +72,16 @@ class LocalSession:
     token_hash: str
     created_at: int
     """Seconds since the epoch: when the user signed in (drives the `fva` claim)."""
+    last_active_at: int | None = None
+    """Seconds: the last use, recorded to the hour; a week idle ends the session."""
 
 
 @dataclass(slots=True)
 class _Records:
     users: dict[str, LocalUser] = field(default_factory=dict)
     sessions: dict[str, LocalSession] = field(default_factory=dict)
+    changed: bool = False
+    """Set by a read that had to change something (an expired or used session)."""
 
 
 def clean_email(value: object) -> str:
@@ -98,21 +103,30 @@ def clean_name(value: object, name: str) -> str | None:
 class UserStore:
     """Users and sessions in `<directory>/users.json`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.directory = directory
         self.path = directory / STORE_FILE
+        self._clock = clock
 
     @contextlib.contextmanager
     def _records(self, *, write: bool = False) -> Iterator[_Records]:
         with locked(self.directory):
             records = self._load()
-            yield records
-            if write:
-                data = {
-                    "users": {k: dataclasses.asdict(v) for k, v in records.users.items()},
-                    "sessions": {k: dataclasses.asdict(v) for k, v in records.sessions.items()},
-                }
-                write_private(self.path, json.dumps(data, indent=2).encode())
+            try:
+                yield records
+            except Exception:
+                if records.changed:  # e.g. an expired session removed before refusing it
+                    self._save(records)
+                raise
+            if write or records.changed:
+                self._save(records)
+
+    def _save(self, records: _Records) -> None:
+        data = {
+            "users": {k: dataclasses.asdict(v) for k, v in records.users.items()},
+            "sessions": {k: dataclasses.asdict(v) for k, v in records.sessions.items()},
+        }
+        write_private(self.path, json.dumps(data, indent=2).encode())
 
     def _load(self) -> _Records:
         if not self.path.exists():
@@ -196,6 +210,7 @@ class UserStore:
     def create_session(self, user_id: str) -> tuple[LocalSession, str]:
         """Sign a user in: a new session and the client token that proves it."""
         client_token = f"client_{secrets.token_urlsafe(32)}"
+        now = int(self._clock())
         with self._records(write=True) as records:
             user = records.users.get(user_id)
             if user is None:
@@ -204,9 +219,13 @@ class UserStore:
                 id=new_id("sess"),
                 user_id=user_id,
                 token_hash=_token_hash(client_token),
-                created_at=int(time.time()),
+                created_at=now,
+                last_active_at=now,
             )
             records.sessions[session.id] = session
+            # Each sign-in also sweeps: the file holds live sessions only, a few per user.
+            for stale in sessions_to_drop(records.sessions, now, user_id=user_id):
+                del records.sessions[stale]
             user.last_sign_in_at = now_ms()
             return session, client_token
 
@@ -215,12 +234,22 @@ class UserStore:
         if not client_token:
             raise NotSignedInError("No client token")
         token_hash = _token_hash(client_token)
+        now = self._clock()
         with self._records() as records:
-            for session in records.sessions.values():
-                if secrets.compare_digest(session.token_hash, token_hash):
-                    user = records.users.get(session.user_id)
-                    if user is not None:
-                        return session, user
+            for session in list(records.sessions.values()):
+                if not secrets.compare_digest(session.token_hash, token_hash):
+                    continue
+                if is_expired(session, now):
+                    del records.sessions[session.id]
+                    records.changed = True
+                    raise NotSignedInError("The session expired after a week without use")
+                user = records.users.get(session.user_id)
+                if user is None:
+                    break
+                if needs_touch(session, now):
+                    session.last_active_at = int(now)
+                    records.changed = True
+                return session, user
         raise NotSignedInError("No active session for this client")
 
     def end_session(self, session_id: str) -> None:

@@ -18,7 +18,7 @@ from clerk_fullstack.local_clerk.errors import InvalidFormError
 from clerk_fullstack.local_clerk.instance import LocalClerk, get_local_clerk
 from clerk_fullstack.local_clerk.outage import set_webhooks_paused, webhooks_paused
 from clerk_fullstack.local_clerk.payloads import user_data
-from clerk_fullstack.local_clerk.requests import read_form
+from clerk_fullstack.local_clerk.requests import guarded, read_form
 from clerk_fullstack.local_clerk.store import LocalUser
 
 MAX_LIMIT = 500
@@ -86,7 +86,7 @@ async def outage(request: Request) -> JSONResponse:
 def users_api_routes() -> list[Route]:
     """The routes, for the stand-in's mount."""
     return [
-        Route("/v1/users", list_users, methods=["GET"]),
-        Route("/v1/users/count", count_users, methods=["GET"]),
-        Route("/v1/outage", outage, methods=["GET", "POST"]),
+        Route("/v1/users", guarded(list_users), methods=["GET"]),
+        Route("/v1/users/count", guarded(count_users), methods=["GET"]),
+        Route("/v1/outage", guarded(outage), methods=["GET", "POST"]),
     ]

@@ -76,26 +76,37 @@ class RunningApp:
         return doc
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The whole app (frontend and backend) with no Clerk keys and no MONGO_URI set."""
-    project = copy_project(tmp_path_factory.mktemp("standin") / "app")
+@contextlib.contextmanager
+def standin_app(workdir: Path, host: str, *, set_frontend: bool) -> Iterator[RunningApp]:
+    """`reflex run` on free ports with no Clerk keys nor MONGO_URI, opened at `host`.
+
+    `set_frontend` names the page's origin in FRONTEND; dev mode needs it for no loopback host.
+    """
+    project = copy_project(workdir / "app")
     frontend_port, backend_port = free_port(), free_port()
-    frontend = f"http://localhost:{frontend_port}"
+    url = f"http://{host}:{frontend_port}"
     reflex = ReflexApp(
         project,
         ["--frontend-port", str(frontend_port), "--backend-port", str(backend_port)],
-        app_environment({"FRONTEND": frontend}),
-        ARTIFACTS / "standin-reflex.log",
+        app_environment({"FRONTEND": url} if set_frontend else {}),
+        ARTIFACTS / f"standin-reflex-{host}.log",
     )
     try:
-        reflex.start(f"{frontend}/", f"http://127.0.0.1:{backend_port}/api/health")
-        running = RunningApp(url=frontend, project=project)
+        reflex.start(f"{url}/", f"http://127.0.0.1:{backend_port}/api/health")
+        running = RunningApp(url=url, project=project)
         running.connect_db()
         yield running
     finally:
         reflex.stop()
         stop_embedded_database(project)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The whole app (frontend and backend) with no Clerk keys and no MONGO_URI set."""
+    workdir = tmp_path_factory.mktemp("standin")
+    with standin_app(workdir, "localhost", set_frontend=True) as running:
+        yield running
 
 
 def stop_embedded_database(project: Path) -> None:

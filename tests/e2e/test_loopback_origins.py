@@ -1,0 +1,51 @@
+"""Dev mode works on whatever loopback origin serves it: 127.0.0.1, a non-default port, no FRONTEND.
+
+Reflex moves to another port when 3000 is busy; the page must still reach its socket and the
+stand-in, and its session tokens must still pass the backend's `azp` check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.test_standin_browser import (
+    BANNER,
+    RunningApp,
+    context,
+    eventually,
+    new_email,
+    shot,
+    shown_color,
+    sign_up,
+    standin_app,
+)
+
+__all__ = ["context"]  # the fresh-profile fixture, shared with the stand-in suite
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """`reflex run` on free ports with nothing configured, opened at http://127.0.0.1:<port>."""
+    with standin_app(tmp_path_factory.mktemp("loopback"), "127.0.0.1", set_frontend=False) as app:
+        yield app
+
+
+def test_sign_up_on_127_0_0_1_and_a_free_port(app: RunningApp, context: BrowserContext) -> None:
+    page = context.new_page()
+    page.goto(f"{app.url}/my-favorite-color")
+    expect(page.locator("#local-clerk-banner")).to_have_text(BANNER)
+    expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
+    expect(page.get_by_text("Clerk could not be loaded")).to_have_count(0)
+
+    email = new_email("loopback")
+    sign_up(page, app, email, "Grace", "Hopper")
+    color = shown_color(page)
+    doc = eventually(lambda: app.user_by_email(email), "the user.created webhook")
+    assert color == doc["favoriteColor"]
+    expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
+    shot(page, "loopback-127-0-0-1")

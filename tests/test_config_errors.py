@@ -1,0 +1,91 @@
+"""Every `reflex` command refuses a bad configuration with one clear message and no traceback.
+
+Real `reflex` processes, environment variables only; `reflex export --frontend-only` needs only
+what the frontend needs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_ENV
+from tests.e2e.ui_app import copy_project
+from tests.helpers.environment import app_environment
+from tests.helpers.mongo import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+
+ROOT = Path(__file__).resolve().parent.parent
+CLERK_KEYS = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+"""The test instance's keys, with MONGO_URI and REFLEX_ENV_MODE unset."""
+
+
+def reflex(args: list[str], settings: Mapping[str, str], cwd: Path = ROOT) -> tuple[int, str]:
+    """Run `reflex <args>`; its exit code and everything it printed."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "reflex"), *args],
+        cwd=cwd,
+        env=app_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def backend_only(mode: str) -> list[str]:
+    port = str(free_port())
+    return ["run", "--env", mode, "--backend-only", "--backend-port", port]
+
+
+def assert_refused(code: int, output: str, message: str) -> None:
+    assert code != 0, output
+    assert message in output, output
+    assert "Traceback" not in output, output
+
+
+# Prod only: with `--env preview --backend-only` Reflex's parent process keeps running after
+# its backend worker exits, so the command never ends (preview is covered in test_settings).
+def test_backend_without_mongo_uri_outside_dev() -> None:
+    code, output = reflex(backend_only("prod"), CLERK_KEYS)
+    assert_refused(code, output, "MONGO_URI: outside dev mode (REFLEX_ENV_MODE=prod)")
+
+
+def test_prod_with_nothing_configured_refuses_the_stand_in() -> None:
+    code, output = reflex(backend_only("prod"), {"ALLOW_EMBEDDED_MONGO": "1"})
+    assert_refused(code, output, "CLERK_MODE: the local Clerk stand-in is for development only")
+
+
+def test_a_malformed_key_fails_every_command_cleanly() -> None:
+    bad = {**CLERK_KEYS, "CLERK_PUBLISHABLE_KEY": "pk_test_%%%"}
+    for args in (backend_only("prod"), ["export", "--frontend-only", "--no-zip"]):
+        code, output = reflex(args, bad)
+        assert_refused(code, output, "CLERK_PUBLISHABLE_KEY the part after")
+
+
+def test_only_a_secret_key_names_the_publishable_key() -> None:
+    code, output = reflex(backend_only("dev"), {"CLERK_SECRET_KEY": "sk_test_only"})
+    assert_refused(code, output, "CLERK_PUBLISHABLE_KEY: needed whenever")
+
+
+def test_frontend_export_needs_only_the_publishable_key(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "app")
+    settings = {
+        "CLERK_MODE": "clerk",
+        "CLERK_PUBLISHABLE_KEY": CLERK_KEYS["CLERK_PUBLISHABLE_KEY"],
+        "REFLEX_API_URL": "https://api.example.com",
+    }
+    code, output = reflex(["export", "--frontend-only", "--no-zip"], settings, cwd=project)
+    assert code == 0, output
+    assert "Traceback" not in output
+    built = project / ".web" / "build" / "client"
+    assert (built / "index.html").exists(), output
+    assert CLERK_KEYS["CLERK_PUBLISHABLE_KEY"] in "".join(
+        path.read_text(errors="ignore") for path in built.rglob("*.js")
+    )
