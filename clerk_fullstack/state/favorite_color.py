@@ -4,41 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import cast
 
 import reflex as rx
 from reflex.event import EventSpec
 
 from clerk_fullstack.clerk.token_bridge import request_session_token
-from clerk_fullstack.errors import TokenErrorReason
 from clerk_fullstack.state.lookup import ColorLookup, ColorStatus, look_up_color
+from clerk_fullstack.state.recheck import (
+    SYNC_RETRY_DELAYS,
+    retry_delay,
+    seconds_until,
+    waiter_alive,
+)
+from clerk_fullstack.state.token_answer import read_token_result
+
+__all__ = ["SYNC_RETRY_DELAYS", "FavoriteColorState", "read_token_result"]
 
 logger = logging.getLogger(__name__)
-
-SYNC_RETRY_DELAYS: tuple[int, ...] = (1, 2, 4, 8)
-"""Seconds between checks while a brand-new user's webhook is on its way (15 s in all)."""
-
-# A cached token can be stale by the time it is checked (it lives 60 s); one retry with a token
-# fetched past Clerk's cache fixes that, and also a clock that is a little off.
-_STALE_TOKEN_REASONS = frozenset(
-    {
-        TokenErrorReason.TOKEN_EXPIRED.value,
-        TokenErrorReason.TOKEN_NOT_ACTIVE_YET.value,
-        TokenErrorReason.TOKEN_IAT_IN_THE_FUTURE.value,
-    }
-)
-
-
-def read_token_result(result: object) -> tuple[str | None, str | None]:
-    """The token and error from the browser's answer, ignoring anything malformed."""
-    if not isinstance(result, Mapping):
-        return None, "The browser sent no token result"
-    token, error = result.get("token"), result.get("error")
-    return (
-        token if isinstance(token, str) and token else None,
-        str(error) if error else None,
-    )
 
 
 class FavoriteColorState(rx.State):
@@ -65,8 +50,13 @@ class FavoriteColorState(rx.State):
     _retried_stale_token: bool = False
     """Whether this load already asked for a token past Clerk's cache."""
 
-    _generation: int = 0
-    """Bumped on every (re)load and sign-out, so a pending re-check knows it is stale."""
+    # Wall-clock times, not monotonic ones: a persistent state manager may hand the state to
+    # another worker process, and the schedule must mean the same there.
+    _recheck_due_at: float = 0.0
+    """When the next re-check is due, or 0; only `receive_token` sets it, never a payload."""
+
+    _recheck_waiter_until: float = 0.0
+    """When the one waiting `recheck_later` wakes next, or 0 when none waits."""
 
     @rx.var
     def sync_attempts_left(self) -> int:
@@ -89,46 +79,73 @@ class FavoriteColorState(rx.State):
     @rx.event
     async def receive_token(self, result: dict[str, str | None]) -> EventSpec | None:
         """Verify the token the browser sent, then load the color of the user it names."""
+        # First, before reading the payload: only the answer to our own request costs work.
         if not self._awaiting_token:
             return None
         self._awaiting_token = False
         token, error = read_token_result(result)
         if error is not None:
-            logger.info("The browser could not get a session token: %.200s", error)
+            logger.info("The browser could not get a session token: %s", error)
             self._show(ColorLookup(ColorStatus.UNREACHABLE, reason="token-unavailable"))
             return None
         lookup = await look_up_color(token)
-        if (
-            lookup.status is ColorStatus.INVALID_SESSION
-            and lookup.reason in _STALE_TOKEN_REASONS
-            and not self._retried_stale_token
-        ):
+        if lookup.stale_token and not self._retried_stale_token:
             self._retried_stale_token = True
             return self._request_token(skip_cache=True)
         self._show(lookup)
-        if lookup.status is ColorStatus.NOT_SYNCED and self.sync_attempt < len(SYNC_RETRY_DELAYS):
-            self.retry_in = SYNC_RETRY_DELAYS[self.sync_attempt]
-            self.sync_attempt += 1
-            # mypy cannot type Reflex's event decorators; at runtime this builds an EventSpec.
-            recheck = cast("Callable[[int, int], EventSpec]", FavoriteColorState.recheck_later)
-            return recheck(self._generation, self.retry_in)
+        if lookup.status is ColorStatus.NOT_SYNCED:
+            return self._schedule_recheck()
         return None
 
     @rx.event(background=True)
-    async def recheck_later(self, generation: int, delay: int) -> AsyncIterator[EventSpec]:
-        """Wait, then check again for a user whose webhook had not arrived (no lock held)."""
-        await asyncio.sleep(delay)
+    async def recheck_later(self) -> AsyncIterator[EventSpec]:
+        """Wait for the re-check `receive_token` scheduled, then ask for a token (one waiter).
+
+        It takes nothing from the client: a call finding nothing due, or another one waiting,
+        returns at once.
+        """
         async with self:
-            if self._generation != generation or self.status != ColorStatus.NOT_SYNCED:
+            if waiter_alive(self._recheck_waiter_until, time.time()):
                 return
-            self.retry_in = 0
-            event = self._request_token()
-        yield event
+            step = self._next_recheck_step()
+        while isinstance(step, float):
+            await asyncio.sleep(step)
+            async with self:
+                step = self._next_recheck_step()
+        if step is not None:
+            yield step
+
+    def _schedule_recheck(self) -> EventSpec | None:
+        delay = retry_delay(self.sync_attempt)
+        if delay is None:
+            return None
+        self.sync_attempt += 1
+        self.retry_in = delay
+        self._recheck_due_at = time.time() + delay
+        # mypy cannot type Reflex's event decorators; at runtime this builds an EventSpec.
+        recheck = cast("Callable[[], EventSpec]", FavoriteColorState.recheck_later)
+        return recheck()
+
+    def _next_recheck_step(self) -> float | EventSpec | None:
+        """Seconds still to wait, the token request once due, or None when nothing is due."""
+        now = time.time()
+        if self.status != ColorStatus.NOT_SYNCED or not self._recheck_due_at:
+            self._recheck_waiter_until = 0.0
+            return None
+        wait = seconds_until(self._recheck_due_at, now)
+        if wait > 0:
+            # A reload may have moved the due time: the waiter follows it, no twin is started.
+            self._recheck_waiter_until = now + wait
+            return wait
+        self._recheck_waiter_until = 0.0
+        self._recheck_due_at = 0.0
+        self.retry_in = 0
+        return self._request_token()
 
     def _start_over(self) -> None:
-        self._generation += 1
         self._awaiting_token = False
         self._retried_stale_token = False
+        self._recheck_due_at = 0.0
         self._user_id = None
         self.color = ""
         self.sync_attempt = 0

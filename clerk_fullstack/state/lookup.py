@@ -11,11 +11,22 @@ from clerk_fullstack.auth.session import verify_session_token
 from clerk_fullstack.errors import (
     DatabaseUnavailableError,
     KeysUnavailableError,
+    TokenErrorReason,
     TokenVerificationError,
 )
 from clerk_fullstack.models import FavoriteColor
 
 logger = logging.getLogger(__name__)
+
+# A cached token can be stale by the time it is checked (it lives 60 s); one retry with a token
+# fetched past Clerk's cache fixes that, and also a clock that is a little off.
+_STALE_TOKEN_REASONS = frozenset(
+    {
+        TokenErrorReason.TOKEN_EXPIRED.value,
+        TokenErrorReason.TOKEN_NOT_ACTIVE_YET.value,
+        TokenErrorReason.TOKEN_IAT_IN_THE_FUTURE.value,
+    }
+)
 
 
 class ColorStatus(StrEnum):
@@ -40,6 +51,11 @@ class ColorLookup:
     user_id: str | None = None
     reason: str | None = None
     """The error's reason code, for logs and retry decisions."""
+
+    @property
+    def stale_token(self) -> bool:
+        """Whether a token fetched past Clerk's cache could succeed where this one failed."""
+        return self.status is ColorStatus.INVALID_SESSION and self.reason in _STALE_TOKEN_REASONS
 
 
 async def look_up_color(token: str | None) -> ColorLookup:

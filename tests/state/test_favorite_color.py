@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from clerk_fullstack.models import DOCUMENT_MODELS, User, UserProfile
 from clerk_fullstack.settings import get_settings
 from clerk_fullstack.state.favorite_color import SYNC_RETRY_DELAYS, FavoriteColorState
 from clerk_fullstack.state.lookup import ColorStatus
+from clerk_fullstack.state.token_answer import MAX_TOKEN_CHARS
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
 
@@ -165,21 +167,25 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
     state = new_state()
     state.load()
     delays = []
-    for _ in SYNC_RETRY_DELAYS:
+    for step in SYNC_RETRY_DELAYS:
         recheck = await state.receive_token(
             token_result(mint_token(signing_key, sub="user_state_new"))
         )
         assert isinstance(recheck, EventSpec)
         assert handler_name(recheck) == "recheck_later"
+        assert call_args(recheck) == {}  # nothing a client could change
         assert state.status == ColorStatus.NOT_SYNCED
         assert state.color == ""
         assert state._user_id == "user_state_new"
-        args = call_args(recheck)
-        assert args["delay"] == state.retry_in
-        delays.append(args["delay"])
-        # What recheck_later does once its delay is over:
-        state.retry_in = 0
-        assert asks_for_token(state._request_token())
+        delays.append(state.retry_in)
+        # What recheck_later does: wait out the step the server chose, then ask for a token.
+        wait = state._next_recheck_step()
+        assert isinstance(wait, float)
+        assert 0 < wait <= step
+        state._recheck_due_at = time.time()  # the wait is over
+        assert asks_for_token(state._next_recheck_step())
+        assert state.retry_in == 0
+        assert state._next_recheck_step() is None  # fired once, nothing left to wait for
 
     assert delays == [1, 2, 4, 8]
     # Out of re-checks: say so and stop.
@@ -192,6 +198,7 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
         0,
         0,
     )
+    assert state._next_recheck_step() is None
 
     # "Try again" starts a new round, which finds the user once the webhook has arrived.
     color = await create_user("user_state_new")
@@ -214,17 +221,36 @@ async def test_webhook_arriving_during_backoff_loads_the_color(signing_key: Sign
     assert (state.status, state.color) == (ColorStatus.LOADED, color)
 
 
-async def test_recheck_carries_the_generation_that_sign_out_invalidates(
-    signing_key: SigningKey,
-) -> None:
+async def test_sign_out_or_reload_drops_the_scheduled_recheck(signing_key: SigningKey) -> None:
+    for leave in ("forget", "load"):
+        state = new_state()
+        state.load()
+        await state.receive_token(token_result(mint_token(signing_key, sub="user_state_g")))
+        assert isinstance(state._next_recheck_step(), float)
+        getattr(state, leave)()
+        assert state._next_recheck_step() is None
+        assert state._recheck_waiter_until == 0
+
+
+async def test_recheck_with_nothing_scheduled_does_nothing(signing_key: SigningKey) -> None:
+    await create_user("user_state_synced")
+    state = new_state()
+    assert state._next_recheck_step() is None  # a fresh tab
+    state.load()
+    assert state._next_recheck_step() is None  # loading
+    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_synced")))
+    assert state.status == ColorStatus.LOADED
+    assert state._next_recheck_step() is None
+
+
+async def test_oversized_token_is_rejected_before_verification(signing_key: SigningKey) -> None:
+    await create_user("user_state_big")
+    # Validly signed, but far longer than any Clerk session token.
+    token = mint_token(signing_key, sub="user_state_big", padding="x" * MAX_TOKEN_CHARS)
     state = new_state()
     state.load()
-    recheck = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_g")))
-    assert isinstance(recheck, EventSpec)
-    generation = call_args(recheck)["generation"]
-    assert generation == state._generation
-    state.forget()
-    assert state._generation != generation
+    await state.receive_token(token_result(token))
+    assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
 
 
 async def test_forget_drops_color_and_user_id_and_late_tokens(signing_key: SigningKey) -> None:
@@ -249,7 +275,18 @@ async def test_token_error_in_the_browser_is_shown_as_unreachable() -> None:
     assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
 
 
-@pytest.mark.parametrize("result", [None, "a string", {"token": 42}, {"token": ["x"]}])
+@pytest.mark.parametrize(
+    "result",
+    [
+        None,
+        "a string",
+        {"token": 42},
+        {"token": ["x"]},
+        {"token": {"nested": [[["deep"]] * 50]}, "error": {"also": ["nested"]}},
+        {"token": "t" * 1_000_000},
+        ["token", "error"],
+    ],
+)
 async def test_malformed_browser_answer_is_not_trusted(result: Any) -> None:
     state = new_state()
     state.load()

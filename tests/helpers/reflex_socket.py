@@ -1,0 +1,107 @@
+"""A browser tab's Reflex socket without a browser: send events by name, read what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+NAMESPACE = "/_event"
+"""Reflex's event namespace; the socket also lives at this path."""
+
+PAGE = "/my-favorite-color"
+
+
+class ReflexSocket:
+    """One tab: its own client token, the `event` emits Reflex's frontend sends, and the updates."""
+
+    def __init__(self, url: str, origin: str, *, page: str = PAGE) -> None:
+        self.url = url
+        self.origin = origin
+        self.page = page
+        self.token = str(uuid.uuid4())
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._client = socketio.AsyncClient(reconnection=False)
+        self._client.on("event", self._on_update, namespace=NAMESPACE)
+
+    async def _on_update(self, update: dict[str, Any]) -> None:
+        await self.updates.put(update)
+
+    async def connect(self) -> None:
+        """Connect over a websocket as `state.js` does: token in the query, the page's Origin."""
+        await self._client.connect(
+            f"{self.url}?token={self.token}",
+            socketio_path=NAMESPACE,
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            headers={"Origin": self.origin},
+            wait_timeout=30,
+        )
+
+    async def close(self) -> None:
+        """Disconnect, as closing the tab does."""
+        await self._client.disconnect()
+
+    async def send(self, name: str, payload: Any = None) -> None:
+        """Emit one event; `payload` goes as-is, so it can be anything a hostile client sends."""
+        router_data = {"pathname": self.page, "query": {}, "asPath": self.page}
+        event = {"name": name, "payload": {} if payload is None else payload}
+        await self._client.emit("event", {**event, "router_data": router_data}, NAMESPACE)
+
+    async def next_update(
+        self, matches: Callable[[dict[str, Any]], bool], seconds: float = 30
+    ) -> dict[str, Any]:
+        """The first update `matches` accepts within `seconds`, dropping the ones before it."""
+        return (await self.updates_until(matches, seconds))[-1]
+
+    async def updates_until(
+        self, matches: Callable[[dict[str, Any]], bool], seconds: float = 30
+    ) -> list[dict[str, Any]]:
+        """Every update up to and including the first one `matches` accepts."""
+        updates: list[dict[str, Any]] = []
+        async with asyncio.timeout(seconds):
+            while not updates or not matches(updates[-1]):
+                updates.append(await self.updates.get())
+        return updates
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every update received so far, leaving the queue empty."""
+        updates = []
+        while not self.updates.empty():
+            updates.append(self.updates.get_nowait())
+        return updates
+
+
+def delta_value(update: dict[str, Any], state: str, var: str) -> Any:
+    """`var` of `state` in an update's delta (Reflex suffixes var names with `_rx_state_`)."""
+    values = update.get("delta", {}).get(state, {})
+    return values.get(f"{var}_rx_state_", values.get(var))
+
+
+def client_events(update: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The events of type `name` (e.g. `_call_script`) the server sent the browser in `update`."""
+    return [event for event in update.get("events", []) if event.get("name") == name]
+
+
+def tree_rss_kib(leader: int) -> int:
+    """Resident memory (KiB) of every process in `leader`'s process group, from /proc."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            # Fields after the parenthesised command name: state, ppid, pgrp, ...
+            pgrp = int(stat.rsplit(")", 1)[1].split()[2])
+            if pgrp != leader:
+                continue
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return total

@@ -1,0 +1,196 @@
+"""A hostile tab on the real backend's socket: handlers called by name, with any payload, often."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from clerk_fullstack.state.favorite_color import FavoriteColorState
+from clerk_fullstack.state.lookup import ColorStatus
+from tests.conftest import TEST_ENV
+from tests.helpers.backend import Backend
+from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.reflex_socket import ReflexSocket, client_events, delta_value, tree_rss_kib
+from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+STATE = FavoriteColorState.get_full_name()
+HOSTILE_ROUNDS = 2_000
+"""Rounds of the hostile mix below; each round sends six events."""
+
+RECHECK_SPAM = 20_000
+"""Re-check events with a huge delay, then the tab closes: the reported attack."""
+
+MAX_GROWTH_KIB_PER_EVENT = 1.0
+"""What the backend may keep per hostile event; a sleeping task per event kept ~7.5 KiB."""
+
+
+@pytest.fixture(scope="module")
+def backend(
+    child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    """`reflex run --env prod --backend-only` with the test keys, as in production."""
+    env = {**TEST_ENV, "MONGO_URI": uri_for(child_database.port), "MONGO_TIMEOUT_MS": "1000"}
+    env.pop("REFLEX_ENV_MODE")
+    process = Backend(free_port(), env, tmp_path_factory.mktemp("logs") / "backend.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def tab(backend: Backend) -> AsyncIterator[ReflexSocket]:
+    """A connected socket with the page's origin, closed after the test."""
+    socket = ReflexSocket(backend.url, TEST_FRONTEND)
+    await socket.connect()
+    yield socket
+    await socket.close()
+
+
+def event(handler: str) -> str:
+    return f"{STATE}.{handler}"
+
+
+def status_is(status: ColorStatus) -> Any:
+    return lambda update: delta_value(update, STATE, "status") == status.value
+
+
+def asks_for_token(update: dict[str, Any]) -> bool:
+    return any("receive_token" in str(e) for e in client_events(update, "_call_script"))
+
+
+async def answer_token(tab: ReflexSocket, token: str | None) -> None:
+    await tab.send(event("receive_token"), {"result": {"token": token, "error": None}})
+
+
+async def load_until_asked(tab: ReflexSocket) -> None:
+    await tab.send(event("load"))
+    await tab.next_update(asks_for_token)
+
+
+async def not_synced(tab: ReflexSocket, signing_key: SigningKey, user_id: str) -> None:
+    """Drive the tab to "not synced yet": a valid token for a user the webhook never stored."""
+    await load_until_asked(tab)
+    await answer_token(tab, mint_token(signing_key, sub=user_id))
+    await tab.next_update(status_is(ColorStatus.NOT_SYNCED))
+
+
+def hostile_mix(round_: int) -> list[tuple[str, Any]]:
+    """One round: re-checks with absurd delays, garbage tokens, nested junk, and load spam."""
+    return [
+        ("recheck_later", {"generation": round_, "delay": 1e8}),
+        ("recheck_later", {"generation": 1, "delay": 10**9}),
+        ("recheck_later", {}),
+        ("receive_token", {"result": {"token": "x" * 2_000, "error": None}}),
+        ("receive_token", {"result": {"token": {"nested": [[[round_]] * 20]}, "error": [1, 2]}}),
+        ("load", {}),
+    ]
+
+
+async def send_hostile_burst(tab: ReflexSocket, rounds: int) -> None:
+    for round_ in range(rounds):
+        for handler, payload in hostile_mix(round_):
+            await tab.send(event(handler), payload)
+        if round_ % 200 == 0:
+            tab.drain()  # the client keeps nothing either
+    # Events for one tab run in order: once this load answers, the burst has been handled.
+    tab.drain()
+    await load_until_asked(tab)
+
+
+# The biggest burst runs first: a fresh backend has free heap left over from start-up, which
+# hides the first few MB of growth from RSS.
+async def test_long_recheck_spam_then_close_keeps_nothing(backend: Backend) -> None:
+    assert backend.process is not None
+    socket = ReflexSocket(backend.url, TEST_FRONTEND)
+    await socket.connect()
+    await send_hostile_burst(socket, 50)
+    before = tree_rss_kib(backend.process.pid)
+    for n in range(RECHECK_SPAM):
+        await socket.send(event("recheck_later"), {"generation": n, "delay": 1e8})
+        if n % 1_000 == 0:
+            socket.drain()
+    await load_until_asked(socket)
+    await socket.close()
+    await asyncio.sleep(1)
+    after = tree_rss_kib(backend.process.pid)
+    per_event = (after - before) / RECHECK_SPAM
+    print(f"\nRSS {before} -> {after} KiB, {RECHECK_SPAM} re-checks: {per_event:.3f} KiB/event")
+    assert per_event < MAX_GROWTH_KIB_PER_EVENT
+
+
+async def test_closing_the_tab_frees_what_it_asked_for(backend: Backend) -> None:
+    assert backend.process is not None
+    tabs = [ReflexSocket(backend.url, TEST_FRONTEND) for _ in range(3)]
+    for socket in tabs:
+        await socket.connect()
+        await send_hostile_burst(socket, 50)
+    before = tree_rss_kib(backend.process.pid)
+    for socket in tabs:
+        await send_hostile_burst(socket, 1_000)
+        await socket.close()
+    await asyncio.sleep(1)
+    after = tree_rss_kib(backend.process.pid)
+    per_event = (after - before) / (3 * 1_000 * len(hostile_mix(0)))
+    print(f"\nRSS {before} -> {after} KiB after closing 3 hostile tabs: {per_event:.3f} KiB/event")
+    assert per_event < MAX_GROWTH_KIB_PER_EVENT
+
+
+async def test_hostile_events_leave_memory_bounded(backend: Backend, tab: ReflexSocket) -> None:
+    assert backend.process is not None
+    await send_hostile_burst(tab, 200)  # warm up allocators and caches
+    before = tree_rss_kib(backend.process.pid)
+
+    await send_hostile_burst(tab, HOSTILE_ROUNDS)
+    await asyncio.sleep(1)  # let finished tasks be collected before reading RSS
+    after = tree_rss_kib(backend.process.pid)
+
+    events = HOSTILE_ROUNDS * len(hostile_mix(0))
+    per_event = (after - before) / events
+    print(f"\nRSS {before} -> {after} KiB over {events} hostile events: {per_event:.3f} KiB/event")
+    assert per_event < MAX_GROWTH_KIB_PER_EVENT
+    # Still serving: the REST route and a fresh tab both answer.
+    async with httpx.AsyncClient(base_url=backend.url, timeout=10) as client:
+        assert (await client.get("/ping")).status_code == 200
+    other = ReflexSocket(backend.url, TEST_FRONTEND)
+    await other.connect()
+    try:
+        await load_until_asked(other)
+    finally:
+        await other.close()
+
+
+async def test_recheck_spam_while_not_synced_starts_one_recheck(
+    tab: ReflexSocket, signing_key: SigningKey
+) -> None:
+    await not_synced(tab, signing_key, "user_hostile_new")
+    generation_guesses = range(0, 50)
+    for _ in range(20):
+        for generation in generation_guesses:
+            await tab.send(event("recheck_later"), {"generation": generation, "delay": 2})
+        await tab.send(event("recheck_later"))
+    # The first back-off step is 1 s; the re-check asks the browser for one token.
+    await tab.next_update(asks_for_token, seconds=20)
+    # Unanswered, that request schedules nothing more: wait past the whole back-off.
+    await asyncio.sleep(3)
+    extra = [update for update in tab.drain() if asks_for_token(update)]
+    assert extra == []
+
+
+async def test_unsolicited_tokens_are_dropped_before_any_check(
+    tab: ReflexSocket, signing_key: SigningKey
+) -> None:
+    # No load: nothing asked for a token, so none of these is verified or looked up.
+    for n in range(500):
+        await answer_token(tab, mint_token(signing_key, sub=f"user_hostile_{n % 5}"))
+        await tab.send(event("receive_token"), {"result": "y" * 10_000})
+    await tab.send(event("load"))
+    updates = await tab.updates_until(asks_for_token)
+    statuses = [delta_value(update, STATE, "status") for update in updates]
+    assert ColorStatus.NOT_SYNCED.value not in statuses
+    assert ColorStatus.INVALID_SESSION.value not in statuses
