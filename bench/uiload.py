@@ -116,6 +116,7 @@ class TabSession:
     _pending: asyncio.Future[str] | None = None
     _answered: bool = False
     tokens_minted: int = 0
+    new_tokens: int = 0
     hydrated: asyncio.Event = field(default_factory=asyncio.Event)
     last_delta: dict[str, Any] = field(default_factory=dict)
 
@@ -137,6 +138,7 @@ class TabSession:
             reconnection=False, request_timeout=self.timeout_s, logger=DEBUG, engineio_logger=DEBUG
         )
         sio.on("event", self._on_update, namespace=NAMESPACE)
+        sio.on("new_token", self._on_new_token, namespace=NAMESPACE)
         boot = {"name": self.names.boot_event, "payload": {}, "router_data": self._router_data()}
         await sio.connect(
             f"{self.base_url}?token={self.client_token}",
@@ -187,6 +189,12 @@ class TabSession:
             self._token_exp = now + TOKEN_TTL_S
             self.tokens_minted += 1
         return self._token
+
+    async def _on_new_token(self, token: str) -> None:
+        """The server saw this token linked elsewhere (a duplicate tab, or a dead worker's
+        leftover record) and gave the tab a new one, with a fresh state, as the browser keeps."""
+        self.client_token = token
+        self.new_tokens += 1
 
     async def _on_update(self, update: Mapping[str, Any]) -> None:
         delta = update.get("delta") or {}

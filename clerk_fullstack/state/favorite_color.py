@@ -77,9 +77,15 @@ class FavoriteColorState(rx.State):
     @rx.event
     def load(self) -> EventSpec:
         """Forget what was shown, then ask the browser for a fresh token to verify."""
-        self._start_over()
-        self.status = ColorStatus.LOADING.value
-        return self._request_token()
+        return self._load()
+
+    @rx.event
+    def load_if_idle(self) -> EventSpec | None:
+        """Load unless a load has started or finished: a tab whose state came back empty after
+        a reconnect (e.g. its worker died) shows the idle page, and this loads it again."""
+        if self.status != ColorStatus.IDLE.value:
+            return None
+        return self._load()
 
     @rx.event
     def forget(self) -> None:
@@ -125,6 +131,11 @@ class FavoriteColorState(rx.State):
             self.retry_in = 0
             event = self._request_token()
         yield event
+
+    def _load(self) -> EventSpec:
+        self._start_over()
+        self.status = ColorStatus.LOADING.value
+        return self._request_token()
 
     def _start_over(self) -> None:
         self._generation += 1

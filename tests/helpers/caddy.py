@@ -18,9 +18,7 @@ CADDYFILE = ROOT / "deploy" / "Caddyfile"
 
 
 @contextlib.contextmanager
-def caddy(
-    port: int, backends: Sequence[str], frontend_root: Path, log: Path
-) -> Iterator[str]:
+def caddy(port: int, backends: Sequence[str], frontend_root: Path, log: Path) -> Iterator[str]:
     """Run Caddy in front of `backends` (host:port); yield the site's URL."""
     binary = shutil.which("caddy")
     if binary is None:

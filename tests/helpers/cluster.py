@@ -13,7 +13,18 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers.backend import ROOT, reflex_env
+from tests.helpers.backend import ROOT
+
+_APP_PREFIXES = ("CLERK_", "MONGO_", "REFLEX_", "GRANIAN_", "FRONTEND", "DATA_DIR", "ALLOW_")
+
+
+def clean_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without any app or Reflex setting, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_PREFIXES)}
+    bin_dir = str(Path(sys.executable).parent)
+    env.update(PATH=f"{bin_dir}:{env.get('PATH', '')}", REFLEX_USE_NPM="1")
+    env.update(settings)
+    return env
 
 
 class BackendProcess:
@@ -33,7 +44,7 @@ class BackendProcess:
         self.mode = mode
         self.cwd = cwd
         self.log = log
-        self._env = reflex_env(env)
+        self._env = clean_env(env)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -91,10 +102,8 @@ class BackendProcess:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
