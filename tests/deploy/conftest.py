@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
@@ -81,3 +82,16 @@ def deliver(base_url: str, user_id: str, *, msg_id: str | None = None) -> httpx.
     """POST one signed `user.created` webhook for `user_id`."""
     body, headers = signed_webhook(user_created(user_id), msg_id=msg_id)
     return httpx.post(f"{base_url}/webhooks", content=body, headers=headers, timeout=30)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, once per module (Playwright's sync loop closes after)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
