@@ -28,6 +28,7 @@ def caddy(port: int, backends: Sequence[str], frontend_root: Path, log: Path) ->
         "SITE_ADDRESS": f"http://localhost:{port}",
         "FRONTEND_ROOT": str(frontend_root),
         "BACKENDS": " ".join(backends),
+        "BIND_ADDRESS": "127.0.0.1",
         "HOME": str(log.parent),  # Caddy's data/config dirs, away from the real home
         "XDG_DATA_HOME": str(log.parent / "caddy-data"),
         "XDG_CONFIG_HOME": str(log.parent / "caddy-config"),
