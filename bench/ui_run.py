@@ -67,9 +67,10 @@ def ours_ui(
     *,
     workers: int,
     redis_url: str | None,
+    oplock: bool = False,
 ) -> Result:
     """Fresh DB, ingest users through /webhooks, then the UI phases over the socket."""
-    label = f"ui-w{workers}"
+    label = f"ui-w{workers}{'-oplock' if oplock else ''}"
     db = common.start_secantus(work, label)
     with common.running(db):
         mongo_uri = f"mongodb://127.0.0.1:{db.port}/"
@@ -81,6 +82,7 @@ def ours_ui(
             mongo_uri=mongo_uri,
             workers=workers,
             redis_url=redis_url,
+            extra_env={"REFLEX_OPLOCK_ENABLED": "1"} if oplock else None,
         )
         with common.running(ours):
             ingest = common.run_loadgen(
@@ -92,7 +94,7 @@ def ours_ui(
             figures = asyncio.run(
                 uiload.measure([base], users, uiload.fixture_minter(fixtures), plan, ours.pid)
             )
-    figures["workers"] = workers
+    figures["workers"] = f"{workers}{' + oplock' if oplock else ''}"
     figures["ingest_lost"] = ingest["ingest"]["lost"]
     figures["ingest_dup"] = ingest["ingest"]["duplicates"]
     return figures
@@ -184,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--concurrency", default="16,200,1000")
     ap.add_argument("--idle", type=int, default=1000, help="idle sessions held for the RSS figure")
-    ap.add_argument("--workers", default="1,2")
+    ap.add_argument(
+        "--workers",
+        default="1,2,2o",
+        help="worker counts; a trailing 'o' adds REFLEX_OPLOCK_ENABLED=1 (Redis only)",
+    )
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.smoke:
@@ -226,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["express"] = express_route(work, seed_dir, fixtures, load)
     redis = common.start_redis(work)
     with common.running(redis):
-        for w in (int(x) for x in args.workers.split(",") if x):
-            log(f"ours, {w} worker(s)")
+        for spec in (x.strip() for x in args.workers.split(",") if x.strip()):
+            w, oplock = int(spec.rstrip("o")), spec.endswith("o")
+            log(f"ours, {spec} worker(s)")
             report["ours"].append(
                 ours_ui(
                     work,
@@ -237,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     plan,
                     workers=w,
                     redis_url=f"redis://127.0.0.1:{redis.port}" if w > 1 else None,
+                    oplock=oplock,
                 )
             )
     report["elapsed_s"] = round(time.monotonic() - t0, 1)
