@@ -326,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mongo_uri=mongo_uri,
                 workers=1,
                 redis_url=redis_url,
+                extra_env={"REFLEX_OPLOCK_ENABLED": "1"},  # as the production command has it
             )
             backends.append(stack.enter_context(common.running(backend)))
         caddy = stack.enter_context(common.running(start_caddy(work, backends)))

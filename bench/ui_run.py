@@ -159,6 +159,8 @@ def render(report: Result) -> str:
         + " | ".join(map(str, errors))
         + f" | {ex['non_2xx']} non-2xx | | 0 {_mark(not any(errors))} |"
     )
+    if not report["plan"]["idle_sessions"]:
+        return "\n".join(lines)
     idle = [_phase(r, report["plan"]["idle_sessions"]) for r in runs]
     growth = [p.get("idle_rss_growth_mb") for p in idle]
     per = [p.get("idle_rss_per_session_kb") for p in idle]
