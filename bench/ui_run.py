@@ -68,6 +68,7 @@ def ours_ui(
     workers: int,
     redis_url: str | None,
     oplock: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Result:
     """Fresh DB, ingest users through /webhooks, then the UI phases over the socket."""
     label = f"ui-w{workers}{'-oplock' if oplock else ''}"
@@ -82,7 +83,7 @@ def ours_ui(
             mongo_uri=mongo_uri,
             workers=workers,
             redis_url=redis_url,
-            extra_env={"REFLEX_OPLOCK_ENABLED": "1"} if oplock else None,
+            extra_env={**(extra_env or {}), **({"REFLEX_OPLOCK_ENABLED": "1"} if oplock else {})},
         )
         with common.running(ours):
             ingest = common.run_loadgen(
@@ -193,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="1,2,2o",
         help="worker counts; a trailing 'o' adds REFLEX_OPLOCK_ENABLED=1 (Redis only)",
     )
+    ap.add_argument(
+        "--env", action="append", default=[], help="KEY=VALUE for our backend (repeatable)"
+    )
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.smoke:
@@ -228,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "idle_sessions": plan.idle_sessions,
         },
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "env": args.env,
         "ours": [],
     }
     log("Express route (existing harness)")
@@ -247,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     workers=w,
                     redis_url=f"redis://127.0.0.1:{redis.port}" if w > 1 else None,
                     oplock=oplock,
+                    extra_env=dict(e.split("=", 1) for e in args.env),
                 )
             )
     report["elapsed_s"] = round(time.monotonic() - t0, 1)
