@@ -154,6 +154,8 @@ def render(report: Result) -> str:
         cells = [str(_phase(r, c).get("app_cpu_us_per_load", "")) for r in runs]
         express = str(ex["app_cpu_us_per_req"]) if c == 16 else ""
         lines.append(f"| app CPU µs per load, c={c} | " + " | ".join(cells) + f" | {express} | | |")
+        cells = [str(_phase(r, c).get("client_cpu_us_per_load", "")) for r in runs]
+        lines.append(f"| load client CPU µs per load, c={c} | " + " | ".join(cells) + " | | | |")
     errors = [sum(p["errors"] for p in r["phases"]) for r in runs]
     lines.append(
         "| errors (all phases) | "

@@ -444,9 +444,14 @@ async def measure(
         rss0 = tree_rss_bytes(pids)
         failed = await open_all(sessions)
         rss1 = tree_rss_bytes(pids)
-        cpu0 = tree_cpu_s(pids)
+        cpu0, client0 = tree_cpu_s(pids), time.process_time()
         phase = await closed_loop(sessions, plan.duration, plan.warmup)
-        cpu1 = tree_cpu_s(pids)
+        cpu1, client1 = tree_cpu_s(pids), time.process_time()
+        if phase["all_loads"]:
+            # The load client is Python too, on the same cores: what one load costs it.
+            phase["client_cpu_us_per_load"] = round(
+                (client1 - client0) / phase["all_loads"] * 1e6, 1
+            )
         phase["connect_errors"] = failed
         phase["errors"] += failed
         if pids and phase["all_loads"]:

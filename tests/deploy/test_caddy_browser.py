@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -64,7 +65,7 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
     with log.open("wb") as out:
         subprocess.run(
             [
-                str(Path(shutil.which("reflex") or "reflex")),
+                str(Path(sys.executable).parent / "reflex"),
                 "export",
                 "--env",
                 "dev",
