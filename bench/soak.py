@@ -302,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-loads", type=int, default=2_000_000)
     ap.add_argument("--max-webhooks", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--oplock", action="store_true", help="REFLEX_OPLOCK_ENABLED=1 (see README)")
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args(argv)
     args.window = args.window or max(args.duration / 10, 2)
@@ -326,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mongo_uri=mongo_uri,
                 workers=1,
                 redis_url=redis_url,
-                extra_env={"REFLEX_OPLOCK_ENABLED": "1"},  # as the production command has it
+                extra_env={"REFLEX_OPLOCK_ENABLED": "1"} if args.oplock else None,
             )
             backends.append(stack.enter_context(common.running(backend)))
         caddy = stack.enter_context(common.running(start_caddy(work, backends)))

@@ -54,7 +54,6 @@ def backend_settings(mongo_uri: str, redis_url: str, jwks_url: str) -> dict[str,
         "MONGO_DB": "auth",
         "REFLEX_REDIS_URL": redis_url,
         "GRANIAN_WORKERS": "1",
-        "REFLEX_OPLOCK_ENABLED": "1",  # as the production command recommends
     }
 
 

@@ -103,7 +103,6 @@ def site(
         "MONGO_URI": mongo_uri,
         "MONGO_DB": "auth",
         "REFLEX_REDIS_URL": redis_url,
-        "REFLEX_OPLOCK_ENABLED": "1",
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     static = export_frontend(project, settings, ARTIFACTS / "caddy-export.log")
