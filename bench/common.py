@@ -349,9 +349,10 @@ def start_ours(
     mongo_uri: str,
     workers: int | None = None,
     redis_url: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Server:
     """Our backend exactly as the README starts it: `reflex run --env prod --backend-only`,
-    configured by environment variables alone."""
+    configured by environment variables alone (`extra_env`: more of them, e.g. Reflex knobs)."""
     port = free_port()
     env = _clean_env()
     env.update(fixture_env(fixtures))
@@ -365,6 +366,7 @@ def start_ours(
         env["REFLEX_REDIS_URL"] = redis_url
     if workers is not None:
         env["GRANIAN_WORKERS"] = str(workers)
+    env.update(extra_env or {})
     cmd = [
         str(VENV_BIN / "reflex"),
         "run",

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Set up (first time only) and run every check: ruff, mypy and the whole pytest suite
-# (unit, integration against SecantusDB, and browser tests in Debian's Chromium).
+# (unit, integration against SecantusDB, browser tests in Debian's Chromium, and the
+# scale-out tests with Debian's redis-server and caddy).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" requirements-dev.txt
 
-if [ ! -x /usr/bin/chromium ]; then
-    echo "Installing Debian's Chromium for the browser tests..."
+# Debian's Chromium (browser tests), redis-server (several workers) and caddy (the proxy).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v caddy >/dev/null || missing+=(caddy)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing from Debian for the tests: ${missing[*]}..."
     SUDO=""
     if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 ruff check .

@@ -110,10 +110,14 @@ def _signed_in_content() -> rx.Component:
                 (ColorStatus.NOT_SYNCED.value, _not_synced()),
                 (ColorStatus.INVALID_SESSION.value, _invalid_session()),
                 (ColorStatus.UNREACHABLE.value, _unreachable()),
+                # Idle while signed in: just mounted, or the state came back empty after a
+                # reconnect. React runs this child's mount before the box's, so a fresh mount
+                # loads once (the box's `load_if_idle` then finds a load under way).
+                (ColorStatus.IDLE.value, rx.box(_loading(), on_mount=FavoriteColorState.load)),
                 _loading(),
             ),
         ),
-        on_mount=FavoriteColorState.load,
+        on_mount=FavoriteColorState.load_if_idle,
         on_unmount=FavoriteColorState.forget,
         id="color-signed-in",
     )

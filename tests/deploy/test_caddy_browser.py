@@ -1,0 +1,174 @@
+"""The multi-host layout on one host: Caddy serves the exported frontend and proxies the backend
+routes to two backend processes on two ports, which share Reflex's state in Redis.
+
+The browser flow runs through the proxy with the local Clerk stand-in: sign up, see the color
+stored by the webhook, reload. Caddy balances the socket round-robin over its own upstream
+list, so each page load's socket lands on the other backend than the one before.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pymongo import MongoClient
+
+from tests.deploy.conftest import ARTIFACTS
+from tests.helpers.backend import ROOT
+from tests.helpers.caddy import caddy
+from tests.helpers.cluster import BackendProcess, clean_env
+from tests.helpers.mongo import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+
+COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
+NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".web",
+    ".data",
+    ".states",
+    ".env",
+    "test-artifacts",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "bench",
+    "docs",
+)
+
+
+@dataclass
+class Site:
+    """The proxied site and the database behind it."""
+
+    url: str
+    users: Any
+    backends: list[BackendProcess]
+
+
+def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
+    """`reflex export --frontend-only --no-zip` with the proxy's origin as the API URL."""
+    with log.open("wb") as out:
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "reflex"),
+                "export",
+                "--env",
+                "dev",
+                "--frontend-only",
+                "--no-zip",
+            ],
+            cwd=project,
+            env=clean_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=600,
+        )
+    built = project / ".web" / "build" / "client"
+    static = project.parent / "static"
+    shutil.copytree(built, static)  # the backends' own compiles must not touch what Caddy serves
+    return static
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, mongo_uri: str, redis_url: str
+) -> Iterator[Site]:
+    """Export, two dev backends (the stand-in is dev-only) on Redis, Caddy in front."""
+    base = tmp_path_factory.mktemp("caddy-site")
+    project = base / "app"
+    shutil.copytree(ROOT, project, ignore=NOT_COPIED, symlinks=True)
+    caddy_port = free_port()
+    origin = f"http://localhost:{caddy_port}"
+    settings = {
+        "CLERK_MODE": "local",
+        "DATA_DIR": str(base / "data"),  # one stand-in (keys, users) for both backends
+        "FRONTEND": origin,
+        "REFLEX_API_URL": origin,
+        "MONGO_URI": mongo_uri,
+        "MONGO_DB": "auth",
+        "REFLEX_REDIS_URL": redis_url,
+    }
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    static = export_frontend(project, settings, ARTIFACTS / "caddy-export.log")
+    backends: list[BackendProcess] = []
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri)
+    try:
+        for name in ("a", "b"):
+            backend = BackendProcess(
+                free_port(),
+                settings,
+                ARTIFACTS / f"caddy-backend-{name}.log",
+                mode="dev",
+                cwd=project,
+            )
+            backend.start()
+            backends.append(backend)
+        upstreams = [f"127.0.0.1:{b.port}" for b in backends]
+        with caddy(caddy_port, upstreams, static, ARTIFACTS / "caddy.log") as url:
+            yield Site(url=url, users=client["auth"]["users"], backends=backends)
+    finally:
+        client.close()
+        for backend in backends:
+            backend.stop()
+
+
+def shown_color(page: Page) -> str:
+    text = page.locator("#color-text")
+    expect(text).to_have_text(COLOR_TEXT, timeout=30_000)
+    match = COLOR_TEXT.search(text.inner_text())
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_proxy_serves_the_frontend_and_spreads_the_backend_routes(site: Site) -> None:
+    assert httpx.get(f"{site.url}/", timeout=10).status_code == 200
+    assert httpx.get(f"{site.url}/my-favorite-color", timeout=10).status_code == 200
+    for _ in range(4):
+        assert httpx.get(f"{site.url}/api/health", timeout=10).json()["database"] is True
+        assert httpx.get(f"{site.url}/ping", timeout=10).status_code == 200
+
+
+def test_sign_up_see_the_color_and_reload_through_the_proxy(site: Site, browser: Browser) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        email = f"proxy-{uuid.uuid4().hex[:8]}@example.org"
+        page.goto(f"{site.url}/my-favorite-color")
+        page.locator("#page-sign-in").click()
+        page.get_by_role("link", name="Sign up").click()
+        form = page.locator("#local-clerk-sign-up")
+        form.locator("input[name=email_address]").fill(email)
+        form.locator("input[name=first_name]").fill("Proxy")
+        form.locator("input[name=last_name]").fill("User")
+        form.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{site.url}/my-favorite-color")
+        color = shown_color(page)
+        deadline = time.monotonic() + 20
+        while (doc := site.users.find_one({"email": email})) is None:
+            assert time.monotonic() < deadline, "the user.created webhook never arrived"
+            time.sleep(0.2)
+        assert doc["favoriteColor"] == color
+        # Each reload opens a new socket, which Caddy sends to the other backend.
+        for _ in range(3):
+            page.reload()
+            assert shown_color(page) == color
+        page.screenshot(path=str(ARTIFACTS / "caddy-favorite-color.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,122 @@
+"""Several backend processes sharing Reflex's state in Redis: the scale-out layout in tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from tests.helpers.backend import ROOT
+
+_APP_PREFIXES = ("CLERK_", "MONGO_", "REFLEX_", "GRANIAN_", "FRONTEND", "DATA_DIR", "ALLOW_")
+
+
+def clean_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without any app or Reflex setting, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_PREFIXES)}
+    bin_dir = str(Path(sys.executable).parent)
+    env.update(PATH=f"{bin_dir}:{env.get('PATH', '')}", REFLEX_USE_NPM="1")
+    env.update(settings)
+    return env
+
+
+class BackendProcess:
+    """`reflex run --backend-only` on one loopback port, in its own process group."""
+
+    def __init__(
+        self,
+        port: int,
+        env: Mapping[str, str],
+        log: Path,
+        *,
+        mode: str = "prod",
+        cwd: Path = ROOT,
+    ) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.mode = mode
+        self.cwd = cwd
+        self.log = log
+        self._env = clean_env(env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The group leader's PID (also the process group id)."""
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 180) -> None:
+        """Start and wait until `/api/health` answers 200 (the database is reachable)."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "reflex"),
+                    "run",
+                    "--env",
+                    self.mode,
+                    "--backend-only",
+                    "--backend-host",
+                    "127.0.0.1",
+                    "--backend-port",
+                    str(self.port),
+                ],
+                cwd=self.cwd,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"backend exited: {self.log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
+                    return
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"backend did not answer: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once: a crashed host, no clean shutdown."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+        self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL what lingers."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        self.process = None
+
+
+def worker_pids(leader: int) -> list[int]:
+    """The processes in `leader`'s process group (Reflex CLI, Granian and its workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == leader:
+                pids.append(int(stat.parent.name))
+    return pids
