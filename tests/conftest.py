@@ -29,7 +29,9 @@ TEST_ENV = {
     "CLERK_API_URL": "https://api.clerk.com",
     "FRONTEND": TEST_FRONTEND,
     "MONGO_DB": "auth",
-    "MONGO_TIMEOUT_MS": "1500",
+    # Long enough that a heartbeat delayed by a busy machine does not interrupt the shared
+    # database's connections (pymongo clears its pool when one times out).
+    "MONGO_TIMEOUT_MS": "5000",
     "REFLEX_ENV_MODE": "dev",
 }
 os.environ.update(TEST_ENV)

@@ -114,3 +114,17 @@ def test_prod_refuses_the_stand_in(env: pytest.MonkeyPatch, tmp_path: Path, mode
     assert "CLERK_MODE: the local Clerk stand-in is for development only" in str(caught.value)
     assert "CLERK_PUBLISHABLE_KEY" in str(caught.value)
     assert not (tmp_path / "local_clerk").exists()
+
+
+def test_an_export_in_clerk_mode_needs_no_webhook_secret(env: pytest.MonkeyPatch) -> None:
+    env.delenv("CLERK_WEBHOOK_SECRET")
+    env.setenv("ALLOW_EMBEDDED_MONGO", "1")
+    env.setenv("REFLEX_ENV_MODE", "prod")
+    env.setenv("__REFLEX_COMPILE_CONTEXT", "export")
+    instance = resolve_clerk_instance(get_settings())
+    assert not instance.local
+    assert instance.webhook_secret is None
+    env.delenv("__REFLEX_COMPILE_CONTEXT")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="CLERK_WEBHOOK_SECRET"):
+        get_settings()

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 async def receive_webhook(request: Request) -> JSONResponse:
     """Verify, parse and apply one Clerk event; answer 2xx only once it is stored."""
     secret = get_clerk_instance().webhook_secret
+    if secret is None:
+        raise RuntimeError("No webhook secret: this process was configured to build files only")
     body = await read_body(request)
     event = parse_event(verify_webhook(body, request.headers, secret))
     if isinstance(event, OtherEvent):

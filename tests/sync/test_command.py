@@ -16,6 +16,7 @@ from clerk_fullstack.sync.output import Progress, summary_lines
 from tests.helpers.mongo import free_port
 from tests.helpers.stand_in import StandIn, stored_users
 from tests.helpers.tokens import TEST_HOST
+from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -59,6 +60,7 @@ async def test_the_command_fails_with_a_reason_and_a_nonzero_status(stand_in: St
         CLERK_MODE="clerk",
         CLERK_PUBLISHABLE_KEY=encode_publishable_key(TEST_HOST),
         CLERK_SECRET_KEY="sk_test_not_the_stand_ins",
+        CLERK_WEBHOOK_SECRET=TEST_WEBHOOK_SECRET,
         CLERK_API_URL=f"http://127.0.0.1:{stand_in.port}/local-clerk",
     )
     assert status == 1
