@@ -347,11 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         )
                     )
 
-        asyncio.run(seed())
+        uiload.run(seed())
         if seeder.failed:
             raise RuntimeError(f"{len(seeder.failed)} seed users were not stored")
         users = uiload.Users.from_mongo(mongo_uri, args.users)
-        result = asyncio.run(soak(caddy_url, backends, users, fixtures, args))
+        result = uiload.run(soak(caddy_url, backends, users, fixtures, args))
         result["lost"], result["duplicated"] = count_users(mongo_uri, result["acknowledged_ids"])
     finally:
         stack.close()

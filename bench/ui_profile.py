@@ -11,7 +11,6 @@ runs color loads at the given concurrency. Prints the same owner / self / inclus
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import json
 import sys
@@ -71,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = work / "ui.collapsed"
             spy = bench_profile.record(ours.pid, out, subprocesses=True)
             base = f"http://127.0.0.1:{ours.port}"
-            figures = asyncio.run(
+            figures = uiload.run(
                 uiload.measure([base], users, uiload.fixture_minter(fixtures), plan, ours.pid)
             )
             bench_profile.stop_recording(spy)

@@ -15,7 +15,6 @@ Prints a markdown table with ✅/❌ beside each target; JSON goes to bench/resu
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import shutil
 import sys
@@ -92,7 +91,7 @@ def ours_ui(
             users = uiload.Users.from_mongo(mongo_uri, load.route_users)
             log(f"{label}: {len(users.ids)} users stored; driving the socket path")
             base = f"http://127.0.0.1:{ours.port}"
-            figures = asyncio.run(
+            figures = uiload.run(
                 uiload.measure([base], users, uiload.fixture_minter(fixtures), plan, ours.pid)
             )
     figures["workers"] = f"{workers}{' + oplock' if oplock else ''}"
