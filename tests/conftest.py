@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pymongo.errors import AutoReconnect
 
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
@@ -77,8 +79,17 @@ async def clean_db(database: None) -> AsyncIterator[None]:
     """Empty collections before each test that uses the database."""
     from clerk_fullstack.models import DeletedUser, User
 
-    await User.get_pymongo_collection().delete_many({})
-    await DeletedUser.get_pymongo_collection().delete_many({})
+    for attempt in range(3):
+        try:
+            await User.get_pymongo_collection().delete_many({})
+            await DeletedUser.get_pymongo_collection().delete_many({})
+            break
+        except AutoReconnect:
+            # After minutes without a query (slow process tests), the first call on the shared
+            # client can race pymongo's own discovery that its pooled connections were dropped.
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.5)
     yield
 
 
