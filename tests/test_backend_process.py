@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import Backend
-from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.backend import Backend, prod_backend
+from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 from tests.helpers.webhooks import signed_webhook
@@ -24,12 +24,8 @@ def backend(
     child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
     """`reflex run --env prod --backend-only` with the test keys, and no .env file."""
-    env = {**TEST_ENV, "MONGO_URI": uri_for(child_database.port), "MONGO_TIMEOUT_MS": "1000"}
-    env.pop("REFLEX_ENV_MODE")
-    process = Backend(free_port(), env, tmp_path_factory.mktemp("logs") / "backend.log")
-    process.start()
-    yield process
-    process.stop()
+    with prod_backend(TEST_ENV, child_database.port, tmp_path_factory.mktemp("logs")) as process:
+        yield process
 
 
 def post_webhook(

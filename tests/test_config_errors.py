@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_ENV
-from tests.e2e.ui_app import copy_project
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
+from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

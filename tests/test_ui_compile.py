@@ -11,8 +11,9 @@ import pytest
 
 from clerk_fullstack.clerk.library import CLERK_REACT_VERSION
 from tests.conftest import TEST_ENV
-from tests.e2e.ui_app import ARTIFACTS, copy_project
+from tests.e2e.ui_app import ARTIFACTS
 from tests.helpers.environment import app_environment
+from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -6,27 +6,13 @@ import pytest
 
 from clerk_fullstack.auth.key_sources import JWKSKeySource, parse_jwks
 from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError
-from tests.helpers.jwks_server import JWKSServer
+from tests.helpers.jwks_server import FakeClock, JWKSServer, source_for
 from tests.helpers.tokens import jwks, new_signing_key
 
 pytestmark = pytest.mark.unit
 
 KEY_A = new_signing_key("kid_a")
 KEY_B = new_signing_key("kid_b")
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def source_for(server: JWKSServer, clock: FakeClock) -> JWKSKeySource:
-    return JWKSKeySource(f"{server.url}/v1/jwks", server.secret_key, clock=clock)
 
 
 async def test_keys_are_cached_for_five_minutes() -> None:

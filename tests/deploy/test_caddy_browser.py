@@ -8,10 +8,8 @@ list, so each page load's socket lands on the other backend than the one before.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,34 +19,18 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser
 from pymongo import MongoClient
 
 from tests.deploy.conftest import ARTIFACTS
-from tests.helpers.backend import ROOT
+from tests.helpers.backend import REFLEX
+from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.caddy import caddy
 from tests.helpers.cluster import BackendProcess, clean_env
 from tests.helpers.mongo import free_port
+from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
-
-COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
-NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    ".web",
-    ".data",
-    ".states",
-    ".env",
-    "test-artifacts",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    "bench",
-    "docs",
-)
 
 
 @dataclass
@@ -65,7 +47,7 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
     with log.open("wb") as out:
         subprocess.run(
             [
-                str(Path(sys.executable).parent / "reflex"),
+                str(REFLEX),
                 "export",
                 "--env",
                 "dev",
@@ -92,7 +74,7 @@ def site(
     """Export, two dev backends (the stand-in is dev-only) on Redis, Caddy in front."""
     base = tmp_path_factory.mktemp("caddy-site")
     project = base / "app"
-    shutil.copytree(ROOT, project, ignore=NOT_COPIED, symlinks=True)
+    copy_project(project, also_skip=("bench", "docs"))
     caddy_port = free_port()
     origin = f"http://localhost:{caddy_port}"
     settings = {
@@ -128,14 +110,6 @@ def site(
             backend.stop()
 
 
-def shown_color(page: Page) -> str:
-    text = page.locator("#color-text")
-    expect(text).to_have_text(COLOR_TEXT, timeout=30_000)
-    match = COLOR_TEXT.search(text.inner_text())
-    assert match is not None
-    return match.group(1)
-
-
 def test_the_proxy_serves_the_frontend_and_spreads_the_backend_routes(site: Site) -> None:
     assert httpx.get(f"{site.url}/", timeout=10).status_code == 200
     assert httpx.get(f"{site.url}/my-favorite-color", timeout=10).status_code == 200
@@ -150,15 +124,7 @@ def test_sign_up_see_the_color_and_reload_through_the_proxy(site: Site, browser:
     try:
         page = context.new_page()
         email = f"proxy-{uuid.uuid4().hex[:8]}@example.org"
-        page.goto(f"{site.url}/my-favorite-color")
-        page.locator("#page-sign-in").click()
-        page.get_by_role("link", name="Sign up").click()
-        form = page.locator("#local-clerk-sign-up")
-        form.locator("input[name=email_address]").fill(email)
-        form.locator("input[name=first_name]").fill("Proxy")
-        form.locator("input[name=last_name]").fill("User")
-        form.get_by_role("button", name="Continue").click()
-        page.wait_for_url(f"{site.url}/my-favorite-color")
+        sign_up(page, site.url, email, "Proxy", "User")
         color = shown_color(page)
         deadline = time.monotonic() + 20
         while (doc := site.users.find_one({"email": email})) is None:

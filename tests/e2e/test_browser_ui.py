@@ -37,10 +37,10 @@ from tests.e2e.ui_app import (
     ARTIFACTS,
     SCREENSHOTS,
     ReflexApp,
-    copy_project,
 )
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import time
 import uuid
@@ -26,16 +25,16 @@ from tests.e2e.ui_app import (
     ARTIFACTS,
     SCREENSHOTS,
     ReflexApp,
-    copy_project,
 )
+from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
+from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SIGNED_OUT_MESSAGE = "You need to be signed in to view this page."
 BANNER = "Local sign-in: no Clerk account configured"
-COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
 
 T = TypeVar("T")
 
@@ -139,29 +138,6 @@ def new_email(label: str) -> str:
     return f"{label}-{uuid.uuid4().hex[:8]}@example.org"
 
 
-def shown_color(page: Page) -> str:
-    text = page.locator("#color-text")
-    expect(text).to_have_text(COLOR_TEXT, timeout=30_000)
-    match = COLOR_TEXT.search(text.inner_text())
-    assert match is not None
-    return match.group(1)
-
-
-def sign_up(page: Page, app: RunningApp, email: str, first: str, last: str) -> None:
-    """From the favorite-color page: Sign in → Sign up → the form → back on the page."""
-    page.goto(f"{app.url}/my-favorite-color")
-    page.locator("#page-sign-in").click()
-    expect(page.locator("#local-clerk-sign-in")).to_be_visible()
-    page.get_by_role("link", name="Sign up").click()
-    form = page.locator("#local-clerk-sign-up")
-    expect(form).to_be_visible()
-    form.locator("input[name=email_address]").fill(email)
-    form.locator("input[name=first_name]").fill(first)
-    form.locator("input[name=last_name]").fill(last)
-    form.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{app.url}/my-favorite-color")
-
-
 def sign_in(page: Page, app: RunningApp, email: str) -> None:
     page.goto(f"{app.url}/sign-in?redirect_url=/my-favorite-color")
     form = page.locator("#local-clerk-sign-in")
@@ -181,7 +157,7 @@ def test_sign_up_reload_and_sign_out(app: RunningApp, context: BrowserContext) -
     shot(page, "01-signed-out")
 
     email = new_email("ada")
-    sign_up(page, app, email, "Ada", "Lovelace")
+    sign_up(page, app.url, email, "Ada", "Lovelace")
     color = shown_color(page)
     doc = eventually(lambda: app.user_by_email(email), "the user.created webhook")
     assert (doc["firstName"], doc["lastName"], doc["clerkUserId"][:5]) == (
@@ -211,8 +187,8 @@ def test_a_second_user_sees_their_own_color(app: RunningApp, browser: Browser) -
     first_ctx, second_ctx = browser.new_context(), browser.new_context()
     try:
         first, second = first_ctx.new_page(), second_ctx.new_page()
-        sign_up(first, app, first_email, "First", "User")
-        sign_up(second, app, second_email, "Second", "User")
+        sign_up(first, app.url, first_email, "First", "User")
+        sign_up(second, app.url, second_email, "Second", "User")
         first_doc = eventually(lambda: app.user_by_email(first_email), "the first user")
         second_doc = eventually(lambda: app.user_by_email(second_email), "the second user")
         assert first_doc["clerkUserId"] != second_doc["clerkUserId"]
@@ -235,7 +211,7 @@ def test_a_second_user_sees_their_own_color(app: RunningApp, browser: Browser) -
 def test_editing_the_name_updates_mongodb(app: RunningApp, context: BrowserContext) -> None:
     page = context.new_page()
     email = new_email("grace")
-    sign_up(page, app, email, "Grace", "Murray")
+    sign_up(page, app.url, email, "Grace", "Murray")
     color = shown_color(page)
     eventually(lambda: app.user_by_email(email), "the user.created webhook")
 
@@ -263,7 +239,7 @@ def test_after_the_account_is_deleted_the_page_says_so(
 ) -> None:
     page = context.new_page()
     email = new_email("gone")
-    sign_up(page, app, email, "Gone", "Soon")
+    sign_up(page, app.url, email, "Gone", "Soon")
     shown_color(page)
     # A second tab of the same browser, open on the page while the account is deleted.
     other_tab = context.new_page()

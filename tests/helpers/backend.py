@@ -2,18 +2,73 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
 
 from tests.helpers.environment import app_environment
+from tests.helpers.mongo import free_port, uri_for
 
 ROOT = Path(__file__).resolve().parents[2]
+REFLEX = Path(sys.executable).parent / "reflex"
+"""The venv's `reflex` command."""
+
+
+def spawn_reflex(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    log: Path,
+    append: bool = True,
+    stdin: int | None = None,
+) -> subprocess.Popen[bytes]:
+    """`reflex run <args>` in its own process group, its output (both streams) into `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab" if append else "wb") as out:
+        return subprocess.Popen(
+            [str(REFLEX), "run", *args],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=stdin,
+            start_new_session=True,
+        )
+
+
+def backend_only_args(mode: str, port: int) -> list[str]:
+    """`reflex run` arguments for the backend alone on a loopback port."""
+    return [
+        "--env",
+        mode,
+        "--backend-only",
+        "--backend-host",
+        "127.0.0.1",
+        "--backend-port",
+        str(port),
+    ]
+
+
+def backend_answered(
+    process: subprocess.Popen[bytes], url: str, log: Path, timeout: float, request_timeout: float
+) -> bool:
+    """Poll `url` until it answers 200 (True) or `timeout` passes (False); raise if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"backend exited: {log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=request_timeout).status_code == 200:
+                return True
+        time.sleep(0.3)
+    return False
 
 
 class Backend:
@@ -29,37 +84,12 @@ class Backend:
 
     def start(self, timeout: float = 120) -> None:
         """Start and wait until the backend answers `/ping`."""
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "reflex"),
-                    "run",
-                    "--env",
-                    self.mode,
-                    "--backend-only",
-                    "--backend-host",
-                    "127.0.0.1",
-                    "--backend-port",
-                    str(self.port),
-                ],
-                cwd=ROOT,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"backend exited: {self._log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/ping", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"backend did not answer: {self._log.read_text()[-3000:]}")
+        self.process = spawn_reflex(
+            backend_only_args(self.mode, self.port), cwd=ROOT, env=self._env, log=self._log
+        )
+        if not backend_answered(self.process, f"{self.url}/ping", self._log, timeout, 1):
+            self.stop()
+            raise RuntimeError(f"backend did not answer: {self._log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         """Stop the process group."""
@@ -72,3 +102,16 @@ class Backend:
             os.killpg(self.process.pid, 9)
             self.process.wait()
         self.process = None
+
+
+@contextlib.contextmanager
+def prod_backend(settings: Mapping[str, str], mongo_port: int, log_dir: Path) -> Iterator[Backend]:
+    """A prod backend on `settings` (less REFLEX_ENV_MODE) and the MongoDB on `mongo_port`."""
+    env = {**settings, "MONGO_URI": uri_for(mongo_port), "MONGO_TIMEOUT_MS": "1000"}
+    env.pop("REFLEX_ENV_MODE")
+    process = Backend(free_port(), env, log_dir / "backend.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -6,13 +6,11 @@ import contextlib
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import httpx
-
 from tests.helpers.backend import ROOT
+from tests.helpers.processes import answers, came_up, terminate
 
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 
@@ -45,20 +43,9 @@ def caddy(port: int, backends: Sequence[str], frontend_root: Path, log: Path) ->
     )
     url = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"caddy did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+        if not came_up(process, lambda: answers(f"http://127.0.0.1:{port}/ping"), 30, 0.2):
+            raise RuntimeError(f"caddy did not start: {log.read_text()[-2000:]}")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
         out.close()

@@ -7,13 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
-
-from tests.helpers.backend import ROOT
+from tests.helpers.backend import ROOT, backend_answered, backend_only_args, spawn_reflex
 
 _APP_PREFIXES = ("CLERK_", "MONGO_", "REFLEX_", "GRANIAN_", "FRONTEND", "DATA_DIR", "ALLOW_")
 
@@ -55,37 +52,16 @@ class BackendProcess:
 
     def start(self, timeout: float = 180) -> None:
         """Start and wait until `/api/health` answers 200 (the database is reachable)."""
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "reflex"),
-                    "run",
-                    "--env",
-                    self.mode,
-                    "--backend-only",
-                    "--backend-host",
-                    "127.0.0.1",
-                    "--backend-port",
-                    str(self.port),
-                ],
-                cwd=self.cwd,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"backend exited: {self.log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"backend did not answer: {self.log.read_text()[-3000:]}")
+        self.process = spawn_reflex(
+            backend_only_args(self.mode, self.port),
+            cwd=self.cwd,
+            env=self._env,
+            log=self.log,
+            stdin=subprocess.DEVNULL,
+        )
+        if not backend_answered(self.process, f"{self.url}/api/health", self.log, timeout, 2):
+            self.stop()
+            raise RuntimeError(f"backend did not answer: {self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL the whole process group at once: a crashed host, no clean shutdown."""

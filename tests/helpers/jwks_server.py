@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from clerk_fullstack.auth.key_sources import JWKSKeySource
 from tests.helpers.tokens import SigningKey, jwks
 
 
@@ -73,3 +74,18 @@ class JWKSServer:
         self.gate.set()
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def source_for(server: JWKSServer, clock: FakeClock) -> JWKSKeySource:
+    """A key source on `server`'s `/v1/jwks` with its secret key, on `clock`."""
+    return JWKSKeySource(f"{server.url}/v1/jwks", server.secret_key, clock=clock)

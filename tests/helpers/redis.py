@@ -6,11 +6,11 @@ import contextlib
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from tests.helpers.mongo import free_port
+from tests.helpers.processes import came_up, terminate
 
 
 def _pong(port: int) -> bool:
@@ -39,17 +39,9 @@ def redis_server(workdir: Path) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not _pong(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
+        if not came_up(process, lambda: _pong(port), 20, 0.05):
+            raise RuntimeError("redis-server did not start")
         yield f"redis://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
         log.close()
