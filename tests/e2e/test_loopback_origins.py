@@ -18,10 +18,9 @@ from tests.e2e.test_standin_browser import (
     eventually,
     new_email,
     shot,
-    shown_color,
-    sign_up,
     standin_app,
 )
+from tests.helpers.browser import shown_color, sign_up
 
 __all__ = ["context"]  # the fresh-profile fixture, shared with the stand-in suite
 
@@ -43,7 +42,7 @@ def test_sign_up_on_127_0_0_1_and_a_free_port(app: RunningApp, context: BrowserC
     expect(page.get_by_text("Clerk could not be loaded")).to_have_count(0)
 
     email = new_email("loopback")
-    sign_up(page, app, email, "Grace", "Hopper")
+    sign_up(page, app.url, email, "Grace", "Hopper")
     color = shown_color(page)
     doc = eventually(lambda: app.user_by_email(email), "the user.created webhook")
     assert color == doc["favoriteColor"]
