@@ -491,12 +491,14 @@ async def measure(
 def fixture_minter(fixtures: Path) -> Minter:
     """Mint tokens with the bench fixtures' key (the key the backend trusts)."""
     import jwt
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     fx = json.loads((fixtures / "fixtures.json").read_text())
     kid, iss, azp = fx["kid"], fx["issuer"], fx["azp"]
     # Parse the PEM once: loading an RSA key checks it, which costs far more than a signature.
     key = load_pem_private_key(fx["jwt_private_pem"].encode(), password=None)
+    assert isinstance(key, RSAPrivateKey), "the harness signs with RS256"
 
     def mint(sub: str) -> str:
         now = int(time.time())

@@ -20,7 +20,7 @@ fi
 
 ruff check .
 ruff format --check .
-mypy clerk_fullstack
+mypy clerk_fullstack tests
 # The stand-in's browser modules: format and lint with Biome, pinned in tools/jscheck.
 jscheck_stamp="tools/jscheck/node_modules/.installed-$(sha256sum tools/jscheck/package-lock.json | cut -c1-16)"
 [ -f "$jscheck_stamp" ] || { npm ci --prefix tools/jscheck --no-audit --no-fund && touch "$jscheck_stamp"; }

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,13 +45,13 @@ def test_started_once_shared_and_persistent(tmp_path: Path) -> None:
     uri = ensure_embedded_server(data_dir)
     try:
         assert ensure_embedded_server(data_dir) == uri  # a second worker or a hot reload reuses it
-        with MongoClient(uri) as client:
+        with MongoClient[dict[str, Any]](uri) as client:
             client.auth.users.insert_one({"clerkUserId": "user_persist", "favoriteColor": "RED"})
     finally:
         stop(data_dir)
     restarted = ensure_embedded_server(data_dir)
     try:
-        with MongoClient(restarted) as client:
+        with MongoClient[dict[str, Any]](restarted) as client:
             doc = client.auth.users.find_one({"clerkUserId": "user_persist"})
         assert doc is not None and doc["favoriteColor"] == "RED"
     finally:

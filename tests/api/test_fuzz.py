@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -134,7 +134,7 @@ def tokens(draw: st.DrawFn, key: SigningKey) -> str:
         )
     )
     try:
-        return mint_token(key, **claims)
+        return mint_token(key, **cast("dict[str, Any]", claims))
     except (TypeError, ValueError, OverflowError):  # PyJWT refuses to encode some claim values
         return mint_token(key)
 
@@ -148,9 +148,9 @@ async def test_fuzzed_tokens_never_5xx(
     where = data.draw(st.sampled_from(["bearer", "cookie"]))
     raw = token.encode("utf-8", "surrogatepass")
     headers = (
-        {"Authorization": b"Bearer " + raw}
+        {b"Authorization": b"Bearer " + raw}
         if where == "bearer"
-        else {"Cookie": b"__session=" + raw}
+        else {b"Cookie": b"__session=" + raw}
     )
     response = await api.get("/user/favoriteColor", headers=headers)
     assert response.status_code < 500 or response.status_code == 503, response.text

@@ -76,7 +76,7 @@ async def test_hostile_headers_get_401_with_a_reason(
 async def test_malformed_tokens_get_401(api: httpx.AsyncClient, token: str) -> None:
     # Sent as raw UTF-8 bytes: the server sees what a hostile client really sends.
     header = f"Bearer {token}".encode()
-    response = await api.get("/user/favoriteColor", headers={"Authorization": header})
+    response = await api.get("/user/favoriteColor", headers={b"Authorization": header})
     assert response.status_code == 401, response.text
     assert response.json()["reason"].startswith("token-")
     assert len(response.text) < 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import reflex as rx
@@ -147,7 +148,7 @@ def test_show_takes_authorization_checks_and_a_fallback() -> None:
     fallback = rx.text("no")
     component = show(when={"role": "admin"}, fallback=fallback)
     assert prop(component, "when") == {"role": "admin"}
-    assert component.fallback._var_value is fallback
+    assert cast(Any, component.fallback)._var_value is fallback
 
 
 def test_props_are_camel_cased() -> None:
@@ -179,7 +180,7 @@ def test_token_bridge_uses_use_auth_and_never_rejects() -> None:
 
 def test_token_request_runs_the_script_with_the_handler_as_callback() -> None:
     spec = request_session_token(FavoriteColorState.receive_token, skip_cache=True)
-    args = {name._js_expr: value._var_value for name, value in spec.args}
+    args = {name._js_expr: cast(Any, value)._var_value for name, value in spec.args}
     assert args["javascript_code"] == token_script(skip_cache=True)
     assert '{"skipCache": true}' in args["javascript_code"]
     assert "favorite_color_state.receive_token" in args["callback"]

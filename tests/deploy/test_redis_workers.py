@@ -113,7 +113,7 @@ def test_concurrent_duplicate_webhooks_to_both_workers_store_each_user_once(
     workers: list[BackendProcess], users_col: object
 ) -> None:
     ids = [f"user_dup_{uuid.uuid4().hex[:10]}" for _ in range(30)]
-    jobs = []
+    jobs: list[tuple[str, str, str | None]] = []
     for uid in ids:
         msg_id = f"msg_{uuid.uuid4().hex}"
         # The same delivery to both workers, twice each, plus a redelivery under a new id.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
 import pytest
 import reflex as rx
@@ -26,10 +26,29 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 
 def new_state() -> FavoriteColorState:
     """A fresh state tree, as one browser tab gets; the test is the only client."""
-    root = rx.State(_reflex_internal_init=True)
+    root = cast(Any, rx.State)(_reflex_internal_init=True)
     state = root.get_substate([FavoriteColorState.get_name()])
     assert isinstance(state, FavoriteColorState)
     return state
+
+
+# Reflex's event decorators hide the handlers' signatures from mypy (as in the state module);
+# these call them as a socket event would, with the types the handlers are written with.
+def load(state: FavoriteColorState) -> EventSpec:
+    return cast("Callable[[], EventSpec]", state.load)()
+
+
+def forget(state: FavoriteColorState) -> None:
+    cast("Callable[[], None]", state.forget)()
+
+
+async def receive_token(
+    state: FavoriteColorState, result: dict[str, str | None]
+) -> EventSpec | None:
+    handler = cast(
+        "Callable[[dict[str, str | None]], Awaitable[EventSpec | None]]", state.receive_token
+    )
+    return await handler(result)
 
 
 def token_result(token: str | None, error: str | None = None) -> dict[str, str | None]:
@@ -42,7 +61,7 @@ def handler_name(spec: EventSpec) -> str:
 
 
 def call_args(spec: EventSpec) -> dict[str, Any]:
-    return {name._js_expr: value._var_value for name, value in spec.args}
+    return {name._js_expr: cast(Any, value)._var_value for name, value in spec.args}
 
 
 def asks_for_token(spec: object, *, skip_cache: bool = False) -> bool:
@@ -71,9 +90,9 @@ async def test_valid_token_loads_the_color(signing_key: SigningKey) -> None:
     color = await create_user("user_state_1")
     state = new_state()
 
-    assert asks_for_token(state.load())
+    assert asks_for_token(load(state))
     assert state.status == ColorStatus.LOADING
-    result = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_1")))
+    result = await receive_token(state, token_result(mint_token(signing_key, sub="user_state_1")))
 
     assert result is None
     assert (state.status, state.color) == (ColorStatus.LOADED, color)
@@ -84,8 +103,8 @@ async def test_each_user_sees_only_their_own_color(signing_key: SigningKey) -> N
     colors = {f"user_state_many_{n}": await create_user(f"user_state_many_{n}") for n in range(4)}
     for user_id, color in colors.items():
         state = new_state()
-        state.load()
-        await state.receive_token(token_result(mint_token(signing_key, sub=user_id)))
+        load(state)
+        await receive_token(state, token_result(mint_token(signing_key, sub=user_id)))
         assert (state.status, state.color, state._user_id) == (ColorStatus.LOADED, color, user_id)
 
 
@@ -93,8 +112,8 @@ async def test_client_state_never_holds_the_token_or_user_id(signing_key: Signin
     await create_user("user_state_private")
     token = mint_token(signing_key, sub="user_state_private")
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(token))
+    load(state)
+    await receive_token(state, token_result(token))
 
     client_view = json.dumps(state.dict(), default=str)
     assert "user_state_private" not in client_view
@@ -107,12 +126,12 @@ async def test_expired_token_is_refreshed_once_then_the_session_is_invalid(
     await create_user("user_state_expired")
     expired = mint_token(signing_key, sub="user_state_expired", issued_offset=-120)
     state = new_state()
-    state.load()
+    load(state)
 
     # A cached token may have expired in flight: ask once more, past Clerk's token cache.
-    assert asks_for_token(await state.receive_token(token_result(expired)), skip_cache=True)
+    assert asks_for_token(await receive_token(state, token_result(expired)), skip_cache=True)
     assert state.status == ColorStatus.LOADING
-    assert await state.receive_token(token_result(expired)) is None
+    assert await receive_token(state, token_result(expired)) is None
 
     assert (state.status, state.color) == (ColorStatus.INVALID_SESSION, "")
     assert state._user_id is None
@@ -121,10 +140,10 @@ async def test_expired_token_is_refreshed_once_then_the_session_is_invalid(
 async def test_expired_token_then_fresh_token_loads_the_color(signing_key: SigningKey) -> None:
     color = await create_user("user_state_refresh")
     state = new_state()
-    state.load()
+    load(state)
     expired = mint_token(signing_key, sub="user_state_refresh", issued_offset=-120)
-    await state.receive_token(token_result(expired))
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_refresh")))
+    await receive_token(state, token_result(expired))
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_refresh")))
     assert (state.status, state.color) == (ColorStatus.LOADED, color)
 
 
@@ -132,9 +151,9 @@ async def test_forged_token_loads_nothing(signing_key: SigningKey) -> None:
     await create_user("user_state_forged")
     forger = new_signing_key(kid=signing_key.kid)  # same kid, different key
     state = new_state()
-    state.load()
+    load(state)
 
-    result = await state.receive_token(token_result(mint_token(forger, sub="user_state_forged")))
+    result = await receive_token(state, token_result(mint_token(forger, sub="user_state_forged")))
 
     assert result is None  # a bad signature is not retried
     assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
@@ -143,21 +162,21 @@ async def test_forged_token_loads_nothing(signing_key: SigningKey) -> None:
 async def test_invalid_token_on_reload_forgets_the_shown_color(signing_key: SigningKey) -> None:
     await create_user("user_state_reload")
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_reload")))
+    load(state)
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_reload")))
     assert state.status == ColorStatus.LOADED
 
-    state.load()
+    load(state)
     assert (state.color, state._user_id) == ("", None)
     wrong_issuer = mint_token(signing_key, sub="user_state_reload", issuer="https://evil.example")
-    await state.receive_token(token_result(wrong_issuer))
+    await receive_token(state, token_result(wrong_issuer))
     assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
 
 
 async def test_signed_out_browser_gives_an_invalid_session() -> None:
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(None))
+    load(state)
+    await receive_token(state, token_result(None))
     assert (state.status, state.color) == (ColorStatus.INVALID_SESSION, "")
 
 
@@ -165,11 +184,11 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
     signing_key: SigningKey,
 ) -> None:
     state = new_state()
-    state.load()
+    load(state)
     delays = []
     for step in SYNC_RETRY_DELAYS:
-        recheck = await state.receive_token(
-            token_result(mint_token(signing_key, sub="user_state_new"))
+        recheck = await receive_token(
+            state, token_result(mint_token(signing_key, sub="user_state_new"))
         )
         assert isinstance(recheck, EventSpec)
         assert handler_name(recheck) == "recheck_later"
@@ -190,7 +209,7 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
     assert delays == [1, 2, 4, 8]
     # Out of re-checks: say so and stop.
     assert (
-        await state.receive_token(token_result(mint_token(signing_key, sub="user_state_new")))
+        await receive_token(state, token_result(mint_token(signing_key, sub="user_state_new")))
         is None
     )
     assert (state.status, state.retry_in, state.sync_attempts_left) == (
@@ -202,30 +221,30 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
 
     # "Try again" starts a new round, which finds the user once the webhook has arrived.
     color = await create_user("user_state_new")
-    state.load()
+    load(state)
     assert state.sync_attempts_left == len(SYNC_RETRY_DELAYS)
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_new")))
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_new")))
     assert (state.status, state.color) == (ColorStatus.LOADED, color)
 
 
 async def test_webhook_arriving_during_backoff_loads_the_color(signing_key: SigningKey) -> None:
     state = new_state()
-    state.load()
-    first = await state.receive_token(token_result(mint_token(signing_key, sub="user_state_late")))
+    load(state)
+    first = await receive_token(state, token_result(mint_token(signing_key, sub="user_state_late")))
     assert isinstance(first, EventSpec)
     assert state.status == ColorStatus.NOT_SYNCED
 
     color = await create_user("user_state_late")
     state._request_token()  # the re-check
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_late")))
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_late")))
     assert (state.status, state.color) == (ColorStatus.LOADED, color)
 
 
 async def test_sign_out_or_reload_drops_the_scheduled_recheck(signing_key: SigningKey) -> None:
     for leave in ("forget", "load"):
         state = new_state()
-        state.load()
-        await state.receive_token(token_result(mint_token(signing_key, sub="user_state_g")))
+        load(state)
+        await receive_token(state, token_result(mint_token(signing_key, sub="user_state_g")))
         assert isinstance(state._next_recheck_step(), float)
         getattr(state, leave)()
         assert state._next_recheck_step() is None
@@ -236,9 +255,9 @@ async def test_recheck_with_nothing_scheduled_does_nothing(signing_key: SigningK
     await create_user("user_state_synced")
     state = new_state()
     assert state._next_recheck_step() is None  # a fresh tab
-    state.load()
+    load(state)
     assert state._next_recheck_step() is None  # loading
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_synced")))
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_synced")))
     assert state.status == ColorStatus.LOADED
     assert state._next_recheck_step() is None
 
@@ -248,8 +267,8 @@ async def test_oversized_token_is_rejected_before_verification(signing_key: Sign
     # Validly signed, but far longer than any Clerk session token.
     token = mint_token(signing_key, sub="user_state_big", padding="x" * MAX_TOKEN_CHARS)
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(token))
+    load(state)
+    await receive_token(state, token_result(token))
     assert (state.status, state.color, state._user_id) == (ColorStatus.INVALID_SESSION, "", None)
 
 
@@ -257,21 +276,21 @@ async def test_forget_drops_color_and_user_id_and_late_tokens(signing_key: Signi
     await create_user("user_state_forget")
     token = mint_token(signing_key, sub="user_state_forget")
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(token))
+    load(state)
+    await receive_token(state, token_result(token))
     assert state.status == ColorStatus.LOADED
 
-    state.forget()
+    forget(state)
     assert (state.status, state.color, state._user_id) == (ColorStatus.IDLE, "", None)
     # A token nobody asked for (after sign-out, or sent by a script) is ignored.
-    assert await state.receive_token(token_result(token)) is None
+    assert await receive_token(state, token_result(token)) is None
     assert (state.status, state.color, state._user_id) == (ColorStatus.IDLE, "", None)
 
 
 async def test_token_error_in_the_browser_is_shown_as_unreachable() -> None:
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(None, "Timed out waiting for a session token"))
+    load(state)
+    await receive_token(state, token_result(None, "Timed out waiting for a session token"))
     assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
 
 
@@ -289,8 +308,8 @@ async def test_token_error_in_the_browser_is_shown_as_unreachable() -> None:
 )
 async def test_malformed_browser_answer_is_not_trusted(result: Any) -> None:
     state = new_state()
-    state.load()
-    await state.receive_token(result)
+    load(state)
+    await receive_token(state, result)
     assert state.status in {ColorStatus.UNREACHABLE, ColorStatus.INVALID_SESSION}
     assert state.color == ""
 
@@ -301,8 +320,8 @@ async def test_unreachable_signing_keys_show_unreachable(
     env.delenv("CLERK_JWT_KEY")
     env.setenv("CLERK_API_URL", "http://127.0.0.1:9")
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(mint_token(signing_key)))
+    load(state)
+    await receive_token(state, token_result(mint_token(signing_key)))
     assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
 
 
@@ -326,8 +345,8 @@ async def test_unreachable_database_shows_unreachable(
     database_down: None, signing_key: SigningKey
 ) -> None:
     state = new_state()
-    state.load()
-    await state.receive_token(token_result(mint_token(signing_key, sub="user_state_db")))
+    load(state)
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_db")))
     assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
     # The token was verified, so the user is known; only the read failed.
     assert state._user_id == "user_state_db"

@@ -9,6 +9,7 @@ import pytest
 
 from clerk_fullstack import users
 from clerk_fullstack.local_clerk.store import now_ms
+from clerk_fullstack.models import UserProfile
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.clerk_api import ClerkUsersAPI
 from clerk_fullstack.sync.reconcile import reconcile
@@ -71,7 +72,7 @@ async def test_dry_run_writes_nothing_and_reports_the_same_changes(stand_in: Sta
 
 async def test_a_sync_that_reads_no_users_deletes_nothing(stand_in: StandIn) -> None:
     await users.save_profile(
-        users.UserProfile("user_only_here", "a@example.org", "A", None, clerk_updated_at=1)
+        UserProfile("user_only_here", "a@example.org", "A", None, clerk_updated_at=1)
     )
     summary = await sync(stand_in, delete_missing=True)
     assert (summary.read, summary.deleted, summary.missing) == (0, 0, ["user_only_here"])
@@ -167,7 +168,7 @@ async def test_a_webhook_landing_between_the_syncs_read_and_write_wins(
     real_save_profile = users.save_profile
     interposed: list[str] = []
 
-    async def webhook_first(profile: users.UserProfile) -> users.SyncResult:
+    async def webhook_first(profile: UserProfile) -> users.SyncResult:
         # The newer webhook is stored after the sync read Clerk, before its write lands.
         if not interposed:
             interposed.append(profile.clerk_user_id)
