@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from clerk_fullstack.auth.key_sources import JWKSKeySource
+from tests.helpers.loopback_server import JSONHandler, LoopbackServer
 from tests.helpers.tokens import SigningKey, jwks
 
 
-class JWKSServer:
+class JWKSServer(LoopbackServer):
     """Serves `/v1/jwks` on loopback; `keys` can be swapped to simulate rotation."""
 
     def __init__(self, *keys: SigningKey, secret_key: str = "sk_test_jwks") -> None:
@@ -29,51 +27,23 @@ class JWKSServer:
         """Released once per fetch that reached the server (before it waits on the gate)."""
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_GET(self) -> None:
                 server.fetches += 1
                 server.waiting.release()
                 server.gate.wait(timeout=30)
                 if self.path != "/v1/jwks":
-                    self._reply(404, {"error": "not found"})
+                    self.reply(404, {"error": "not found"})
                 elif self.headers.get("Authorization") != f"Bearer {server.secret_key}":
-                    self._reply(401, {"error": "bad secret key"})
+                    self.reply(401, {"error": "bad secret key"})
                 else:
                     document = server.document
-                    self._reply(server.status, jwks(*server.keys) if document is None else document)
+                    self.reply(server.status, jwks(*server.keys) if document is None else document)
 
-            def _reply(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        super().__init__(Handler)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL, the form CLERK_API_URL takes."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> JWKSServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def release_waiting_requests(self) -> None:
         self.gate.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 class FakeClock:

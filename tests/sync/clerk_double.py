@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from clerk_fullstack.local_clerk.payloads import user_data
 from clerk_fullstack.local_clerk.store import LocalUser
+from tests.helpers.loopback_server import JSONHandler, LoopbackServer
 
 SECRET_KEY = "sk_test_clerk_double"
 
@@ -22,7 +19,7 @@ def clerk_user(n: int, updated_at: int = 1_700_000_000_000) -> dict[str, Any]:
     return user_data(user)
 
 
-class ClerkDouble:
+class ClerkDouble(LoopbackServer):
     """`GET /v1/users` and `/v1/users/count`; `failures` are answered (in order) first."""
 
     def __init__(self, users: list[dict[str, Any]]) -> None:
@@ -31,7 +28,7 @@ class ClerkDouble:
         self.requests: list[str] = []
         double = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 double.requests.append(url.path)
@@ -49,34 +46,6 @@ class ClerkDouble:
                     self._reply(200, {}, double.users[offset : offset + limit])
 
             def _reply(self, status: int, headers: dict[str, str], body: Any = None) -> None:
-                data = json.dumps(body if body is not None else {"errors": []}).encode()
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, body if body is not None else {"errors": []}, headers)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL, the form CLERK_API_URL takes."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> ClerkDouble:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(Handler)
