@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack.errors import PayloadTooLargeError
+from clerk_fullstack.api.bodies import read_body
 from clerk_fullstack.local_clerk.errors import (
     CrossSiteRequestError,
     InvalidFormError,
@@ -47,15 +47,11 @@ def client_token(request: Request) -> str | None:
 
 
 async def read_form(request: Request) -> dict[str, Any]:
-    """The JSON object in the body, refusing anything large, malformed or not sent as JSON."""
+    """The JSON object in the body, refusing anything large, slow, malformed or not JSON."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise UnsupportedMediaTypeError("Send the form as Content-Type: application/json")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise PayloadTooLargeError(f"Body is larger than {MAX_FORM_BYTES} bytes")
+    body = await read_body(request, MAX_FORM_BYTES)
     try:
         form = json.loads(body or b"{}")
     except ValueError:
