@@ -55,9 +55,9 @@ def resolve_clerk_instance(settings: Settings) -> ClerkInstance:
             jwt_key=None,
         )
     if settings.clerk_publishable_key is None:
-        raise AssertionError("settings validation requires it in Clerk mode")
+        raise AssertionError("settings validation requires CLERK_PUBLISHABLE_KEY in Clerk mode")
     if settings.clerk_webhook_secret is None and not settings.is_export:
-        raise AssertionError("check_for_serving requires it in Clerk mode")
+        raise AssertionError("check_for_serving requires CLERK_WEBHOOK_SECRET in Clerk mode")
     return ClerkInstance(
         local=False,
         publishable_key=settings.clerk_publishable_key,

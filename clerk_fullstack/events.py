@@ -20,6 +20,8 @@ SVIX_ID = re.compile(r"[\x21-\x7e]{1,256}")
 """Printable ASCII, bounded: the id is logged, and Svix's are about 30 characters."""
 SVIX_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SVIX_SIGNATURE_MAX = 4096
+USER_ID_MAX = 128
+"""Clerk's user ids are about 32 characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +105,8 @@ def parse_event(payload: Any) -> ClerkEvent:
     data = payload.get("data")
     if not isinstance(data, dict):
         raise WebhookError(f"{event_type} payload has no 'data' object", reason="invalid-payload")
-    user_id = required_str(data, "id", max_length=128)
     if event_type == "user.deleted":
+        user_id = required_str(data, "id", max_length=USER_ID_MAX)
         deleted_at = optional_version(payload, "timestamp", within="")
         return UserDeleted(clerk_user_id=user_id, deleted_at=deleted_at)
     profile = user_profile(data)
@@ -118,7 +120,7 @@ def user_profile(data: Mapping[str, Any]) -> UserProfile:
     required, as the version every write is ordered by.
     """
     return UserProfile(
-        clerk_user_id=required_str(data, "id", max_length=128),
+        clerk_user_id=required_str(data, "id", max_length=USER_ID_MAX),
         email=primary_email(data),
         first_name=optional_str(data, "first_name"),
         last_name=optional_str(data, "last_name"),

@@ -45,7 +45,7 @@ def database_unavailable(exc: BaseException) -> DatabaseUnavailableError:
 
 
 def not_storable(detail: str) -> UserNotStorableError:
-    """The app error (HTTP 422, so senders stop retrying) for a document the database refuses."""
+    """The app error (HTTP 422: this event fails alone) for a document the database refuses."""
     return UserNotStorableError(f"The database refused this user: {clip(detail, 120)}")
 
 
