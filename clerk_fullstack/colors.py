@@ -20,12 +20,12 @@ logger = logging.getLogger(__name__)
 LEGACY_FAVORITE_COLOR = "legacyFavoriteColor"
 MISSING = object()
 """The stored document has no `favoriteColor` field at all."""
+KNOWN_COLORS = frozenset(color.value for color in FavoriteColor)
 
 
 def known_color(value: object) -> FavoriteColor | None:
     """The color `value` names, or None when it is not one of the app's colors."""
-    known = {color.value for color in FavoriteColor}
-    return FavoriteColor(value) if isinstance(value, str) and value in known else None
+    return FavoriteColor(value) if isinstance(value, str) and value in KNOWN_COLORS else None
 
 
 async def colors_many(clerk_user_ids: Sequence[str]) -> list[FavoriteColor | BaseException | None]:
