@@ -1,14 +1,25 @@
 """Reflex configuration: app name, plugins and the CORS origin. Secrets live in settings."""
 
+import sys
+from pathlib import Path
+
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-from clerk_fullstack.settings import ConfigError, load_settings
+from clerk_fullstack.serving import keep_on_import_path, run_mode, use_uvicorn_workers
+from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
 
 try:
     settings = load_settings()
+    # `reflex run` checks here, before it starts the server (see serving.run_mode).
+    if (mode := run_mode(sys.argv)) is not None:
+        check_for_serving(settings.model_copy(update={"reflex_env_mode": mode}))
 except ConfigError as exc:
     raise SystemExit(str(exc)) from None
+
+# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py).
+use_uvicorn_workers()
+keep_on_import_path(Path(__file__).resolve().parent)
 
 config = rx.Config(
     app_name="clerk_fullstack",

@@ -333,7 +333,16 @@ def fixture_env(fixtures: Path) -> dict[str, str]:
     return env
 
 
-_APP_VARS_PREFIXES = ("CLERK_", "MONGO_", "REFLEX_", "GRANIAN_", "FRONTEND", "ALLOW_EMBEDDED")
+_APP_VARS_PREFIXES = (
+    "CLERK_",
+    "MONGO_",
+    "REFLEX_",
+    "GRANIAN_",
+    "GUNICORN_",
+    "WEB_CONCURRENCY",
+    "FRONTEND",
+    "ALLOW_EMBEDDED",
+)
 
 
 def _clean_env() -> dict[str, str]:
@@ -365,7 +374,7 @@ def start_ours(
     if redis_url:
         env["REFLEX_REDIS_URL"] = redis_url
     if workers is not None:
-        env["GRANIAN_WORKERS"] = str(workers)
+        env["WEB_CONCURRENCY"] = str(workers)
     env.update(extra_env or {})
     cmd = [
         str(VENV_BIN / "reflex"),

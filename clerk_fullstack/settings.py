@@ -66,6 +66,7 @@ _FIXES = {
     "CLERK_AUTHORIZED_PARTIES": "list origins such as https://example.com, comma-separated",
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
+    "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
 }
 
 
@@ -108,6 +109,10 @@ class Settings(BaseSettings):
     """Set by `reflex run --backend-host`; the local Clerk stand-in calls the backend there."""
     reflex_backend_port: int | None = None
     """Set by `reflex run --backend-port`; the local Clerk stand-in calls the backend there."""
+    reflex_redis_url: str | None = None
+    """Reflex's own variable: keep every tab's state in Redis, shared by all workers and hosts."""
+    web_concurrency: int = Field(default=1, ge=1)
+    """Worker processes on this host (gunicorn's variable, see `serving.py`)."""
 
     @field_validator("clerk_publishable_key")
     @classmethod
@@ -217,6 +222,13 @@ def check_for_serving(settings: Settings) -> None:
         )
     if settings.is_export:
         return  # building files needs no database and no way to fetch signing keys
+    if settings.web_concurrency > 1 and not settings.reflex_redis_url:
+        # Each worker would keep its own tabs' state: a tab reconnecting elsewhere starts empty.
+        raise ConfigError(
+            f"Invalid configuration:\n  WEB_CONCURRENCY={settings.web_concurrency}: more than one "
+            "worker needs REFLEX_REDIS_URL, so that every worker sees each tab's state; set "
+            "REFLEX_REDIS_URL, or leave WEB_CONCURRENCY unset for one worker"
+        )
     if not settings.is_dev and settings.mongo_uri is None and not settings.allow_embedded_mongo:
         raise ConfigError(
             f"Invalid configuration:\n  MONGO_URI: outside dev mode ({where}) the app needs a "

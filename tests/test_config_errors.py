@@ -57,6 +57,12 @@ def test_backend_without_mongo_uri_outside_dev() -> None:
     assert_refused(code, output, "MONGO_URI: outside dev mode (REFLEX_ENV_MODE=prod)")
 
 
+def test_several_workers_without_redis() -> None:
+    settings = {**CLERK_KEYS, "MONGO_URI": "mongodb://127.0.0.1:9/", "WEB_CONCURRENCY": "3"}
+    code, output = reflex(backend_only("prod"), settings)
+    assert_refused(code, output, "WEB_CONCURRENCY=3: more than one worker needs REFLEX_REDIS_URL")
+
+
 def test_prod_with_nothing_configured_refuses_the_stand_in() -> None:
     code, output = reflex(backend_only("prod"), {"ALLOW_EMBEDDED_MONGO": "1"})
     assert_refused(code, output, "CLERK_MODE: the local Clerk stand-in is for development only")

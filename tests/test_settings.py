@@ -160,3 +160,17 @@ def test_the_local_stand_in_needs_no_webhook_secret(
     use_local_mode(env, tmp_path)
     instance = resolve_clerk_instance(load_settings())
     assert (instance.webhook_secret or "").startswith("whsec_")
+
+
+def test_several_workers_need_redis(env: pytest.MonkeyPatch) -> None:
+    env.setenv("WEB_CONCURRENCY", "2")
+    with pytest.raises(ConfigError, match=r"WEB_CONCURRENCY=2: more than one worker needs REFLEX"):
+        get_settings()
+    env.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert get_settings().web_concurrency == 2
+
+
+def test_worker_count_must_be_a_whole_number(env: pytest.MonkeyPatch) -> None:
+    env.setenv("WEB_CONCURRENCY", "0")
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY .*whole number of worker processes"):
+        load_settings()

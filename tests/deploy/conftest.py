@@ -53,7 +53,7 @@ def backend_settings(mongo_uri: str, redis_url: str, jwks_url: str) -> dict[str,
         "MONGO_URI": mongo_uri,
         "MONGO_DB": "auth",
         "REFLEX_REDIS_URL": redis_url,
-        "GRANIAN_WORKERS": "1",
+        "WEB_CONCURRENCY": "1",
     }
 
 

@@ -1,7 +1,7 @@
 """Two backend workers sharing Reflex's state in Redis, driven like browser tabs over the socket.
 
 Each worker is its own `reflex run --env prod --backend-only` process on its own port (one
-Granian worker each), so a test chooses which worker an event lands on. Both share one Redis,
+uvicorn worker each), so a test chooses which worker an event lands on. Both share one Redis,
 one SecantusDB and one JWKS server (which counts fetches).
 """
 

@@ -12,7 +12,17 @@ from pathlib import Path
 
 from tests.helpers.backend import ROOT, backend_answered, backend_only_args, spawn_reflex
 
-_APP_PREFIXES = ("CLERK_", "MONGO_", "REFLEX_", "GRANIAN_", "FRONTEND", "DATA_DIR", "ALLOW_")
+_APP_PREFIXES = (
+    "CLERK_",
+    "MONGO_",
+    "REFLEX_",
+    "GRANIAN_",
+    "GUNICORN_",
+    "WEB_CONCURRENCY",
+    "FRONTEND",
+    "DATA_DIR",
+    "ALLOW_",
+)
 
 
 def clean_env(settings: Mapping[str, str]) -> dict[str, str]:
@@ -88,7 +98,7 @@ class BackendProcess:
 
 
 def worker_pids(leader: int) -> list[int]:
-    """The processes in `leader`'s process group (Reflex CLI, Granian and its workers)."""
+    """The processes in `leader`'s process group (Reflex CLI, gunicorn and its workers)."""
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):

@@ -1,0 +1,76 @@
+"""Which server runs the backend: uvicorn workers under gunicorn, set through Reflex's variables.
+
+Reflex 0.10 serves with Granian unless `REFLEX_USE_GRANIAN=false`; then `reflex run` uses
+uvicorn (dev) or gunicorn with uvicorn workers (`--env prod`), and its gunicorn command puts
+`GUNICORN_CMD_ARGS` last, so the worker class given there wins over Reflex's h11 worker.
+
+Why not Granian: on the UI path (a color load is two socket events in and three messages out)
+uvicorn, all in one thread, used about 20% less CPU per load than Granian, whose Rust threads
+hand every websocket message to Python across threads, and a third of the memory per idle
+socket (`bench/RESULTS.md`). Either is one variable away: `REFLEX_USE_GRANIAN=true`.
+
+Worker processes come from gunicorn's `WEB_CONCURRENCY` (default 1): Reflex's own worker count
+reaches gunicorn as `--threads`, which uvicorn workers ignore.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import MutableMapping, Sequence
+from pathlib import Path
+
+WORKER_CLASS = "uvicorn_worker.UvicornWorker"
+"""uvicorn's gunicorn worker (uvloop, httptools, websockets); `uvicorn.workers` is deprecated."""
+
+_WORKER_CLASS_FLAGS = ("-k", "--worker-class")
+
+
+def has_worker_class(gunicorn_args: str) -> bool:
+    """Whether `GUNICORN_CMD_ARGS` already names a worker class (then it is left alone)."""
+    return any(
+        arg in _WORKER_CLASS_FLAGS or arg.startswith(("--worker-class=", "-k="))
+        for arg in shlex.split(gunicorn_args)
+    )
+
+
+def keep_on_import_path(project_root: Path) -> None:
+    """Keep the project importable by the dev server's reload worker.
+
+    Reflex puts the project on `sys.path` only while it imports `rxconfig.py`, and uvicorn's
+    reloader spawns its worker with the parent's `sys.path`: without this, that worker cannot
+    import `clerk_fullstack` (gunicorn, in prod, runs as `python -m` from the project). The
+    entry is appended even when the path is there already: that one is Reflex's, removed soon.
+    """
+    sys.path.append(str(project_root))
+
+
+def use_uvicorn_workers(environ: MutableMapping[str, str] | None = None) -> None:
+    """Point `reflex run` at uvicorn workers, keeping whatever the environment already says."""
+    env = os.environ if environ is None else environ
+    env.setdefault("REFLEX_USE_GRANIAN", "false")
+    args = env.get("GUNICORN_CMD_ARGS", "")
+    if not has_worker_class(args):
+        env["GUNICORN_CMD_ARGS"] = f"--worker-class {WORKER_CLASS} {args}".strip()
+
+
+def run_mode(argv: Sequence[str]) -> str | None:
+    """The mode (`dev`, `prod`, `preview`) a `reflex run` command line serves the backend in, or
+    None when the command serves no backend (`reflex export`, `run --frontend-only`, ...).
+
+    Reflex starts gunicorn as a child process and drops its exit status, so a configuration
+    error found there would end `reflex run --env prod` with status 0 and no restart by a
+    supervisor. `rxconfig.py` therefore checks the settings first, in the CLI process, for
+    the mode read here (Reflex sets `REFLEX_ENV_MODE` only after it has loaded the config).
+    """
+    args = [arg for arg in argv[1:] if arg]
+    commands = [arg for arg in args if not arg.startswith("-")]
+    if not commands or commands[0] != "run" or "--frontend-only" in args:
+        return None
+    for i, arg in enumerate(args):
+        if arg == "--env" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--env="):
+            return arg.split("=", 1)[1]
+    return "dev"
