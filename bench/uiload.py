@@ -5,11 +5,11 @@ and the page's boot event (`hydrate_and_load`) in the CONNECT packet, as Reflex'
 One *color load* is then what the page's `on_mount` does:
 
 1. send `FavoriteColorState.load`;
-2. the server answers with a `_call_script` event that asks the browser's token bridge for a
-   session token; the client checks the script calls the bridge and answers through the
-   callback the server sent (the event named in it, with the script's result as argument), with
-   a Clerk-shaped token minted for the session's user (re-minted when the cached one nears
-   expiry, or when the script asks to skip the cache, as Clerk's `getToken` does);
+2. the server's delta asks for a session token (a new `token_request` id, which the page's
+   `ClerkTokenRequest` answers); the client answers each new id once, through the same
+   `receive_token` event the browser sends, with a Clerk-shaped token minted for the session's
+   user (re-minted when the cached one nears expiry, or when the request asks to skip the
+   cache, as Clerk's `getToken` does);
 3. the server verifies the token, reads MongoDB and sends a delta with the color; the client
    checks it equals the user's MongoDB document.
 
@@ -22,9 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -64,7 +64,9 @@ class AppNames:
     substate: str
     status_field: str
     color_field: str
-    token_function: str
+    request_field: str
+    skip_cache_field: str
+    token_arg: str
     route: str
 
     @classmethod
@@ -75,12 +77,13 @@ class AppNames:
         from reflex_base.constants.state import FIELD_MARKER
 
         from clerk_fullstack import routes
-        from clerk_fullstack.clerk.token_bridge import GET_TOKEN_FUNCTION
         from clerk_fullstack.state.favorite_color import FavoriteColorState
 
         name = FavoriteColorState.get_full_name()
         handlers = FavoriteColorState.event_handlers
         assert "load" in handlers and "receive_token" in handlers
+        # The one argument the page's `on_token` passes to `receive_token`.
+        (token_arg,) = list(inspect.signature(handlers["receive_token"].fn).parameters)[1:]
         return cls(
             load_event=f"{name}.load",
             receive_token_event=f"{name}.receive_token",
@@ -88,13 +91,11 @@ class AppNames:
             substate=name,
             status_field=f"status{FIELD_MARKER}",
             color_field=f"color{FIELD_MARKER}",
-            token_function=GET_TOKEN_FUNCTION,
+            request_field=f"token_request{FIELD_MARKER}",
+            skip_cache_field=f"token_skip_cache{FIELD_MARKER}",
+            token_arg=token_arg,
             route=routes.FAVORITE_COLOR,
         )
-
-
-# `(_result) => {addEvents([ReflexEvent("<state>.<handler>", {<arg>:_result})])}`
-_CALLBACK = re.compile(r'ReflexEvent\("(?P<name>[^"]+)",\s*\{\s*(?P<arg>\w+)\s*:\s*_result\s*\}')
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -124,6 +125,8 @@ class TabSession:
     _token_exp: float = 0.0
     _pending: asyncio.Future[str] | None = None
     _answered: bool = False
+    _request: str = ""
+    """The token request id the tab has seen last (answered, or there at connect)."""
     tokens_minted: int = 0
     new_tokens: int = 0
     hydrated: asyncio.Event = field(default_factory=asyncio.Event)
@@ -208,13 +211,18 @@ class TabSession:
     async def _on_update(self, update: Mapping[str, Any]) -> None:
         delta = update.get("delta") or {}
         if self.names.substate in delta:
-            self.last_delta = dict(delta[self.names.substate])
+            sub = delta[self.names.substate]
+            self.last_delta = dict(sub)
             self._check_delta(self.last_delta)
+            request = sub.get(self.names.request_field)
+            if request is not None:
+                # As the page's requester: an id there at mount was asked before this page.
+                new = bool(request) and request != self._request and self.hydrated.is_set()
+                self._request = request
+                if new:
+                    await self._answer(skip_cache=bool(sub.get(self.names.skip_cache_field)))
         if delta:
             self.hydrated.set()
-        for event in update.get("events") or ():
-            if event.get("name") == "_call_script":
-                await self._answer_script(event.get("payload") or {})
 
     def _check_delta(self, sub: Mapping[str, Any]) -> None:
         pending = self._pending
@@ -226,30 +234,17 @@ class TabSession:
         elif status not in (None, "loading", "idle"):
             pending.set_exception(LoadError(f"page status {status!r}"))
 
-    async def _answer_script(self, payload: Mapping[str, Any]) -> None:
-        """Answer the token bridge's script through the callback event the server sent."""
-        code = str(payload.get("javascript_code", ""))
-        match = _CALLBACK.search(str(payload.get("callback") or ""))
-        if self.names.token_function not in code or match is None:
-            self._fail(f"unexpected script: {code[:80]!r}")
-            return
-        if match["name"] != self.names.receive_token_event:
-            self._fail(f"callback to {match['name']!r}")
-            return
-        skip_cache = '"skipCache": true' in code or '\\"skipCache\\": true' in code
+    async def _answer(self, *, skip_cache: bool) -> None:
+        """Answer a token request through `receive_token`, as the page's requester does."""
         result = {"token": self._session_token(skip_cache=skip_cache), "error": None}
         event = {
-            "name": match["name"],
-            "payload": {match["arg"]: result},
+            "name": self.names.receive_token_event,
+            "payload": {self.names.token_arg: result},
             "router_data": self._router_data(),
         }
         self._answered = True
         assert self._sio is not None
         await self._sio.emit("event", event, namespace=NAMESPACE)
-
-    def _fail(self, why: str) -> None:
-        if self._pending is not None and not self._pending.done():
-            self._pending.set_exception(LoadError(why))
 
 
 # ---------------------------------------------------------------- measurement

@@ -172,5 +172,5 @@ def test_several_workers_need_redis(env: pytest.MonkeyPatch) -> None:
 
 def test_worker_count_must_be_a_whole_number(env: pytest.MonkeyPatch) -> None:
     env.setenv("WEB_CONCURRENCY", "0")
-    with pytest.raises(ConfigError, match="WEB_CONCURRENCY .*whole number of worker processes"):
+    with pytest.raises(ConfigError, match=r"WEB_CONCURRENCY .*whole number of worker processes"):
         load_settings()

@@ -1,17 +1,16 @@
-"""Fresh session tokens for Reflex events: `useAuth().getToken()`, callable via `rx.call_script`.
+"""Fresh session tokens for Reflex events: `useAuth().getToken()`, asked for through state.
 
 Reflex captures cookies once per websocket connection, so a handler cannot read a refreshed
-`__session` cookie. Instead the page asks the browser for a token right before each protected
-action and sends it with the event.
+`__session` cookie. Instead the server asks the browser for a token right before each protected
+action (`ClerkTokenRequest`), and the browser sends it with an event.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypedDict
 
 import reflex as rx
-from reflex.event import EventSpec
+from reflex.event import passthrough_event_spec
 
 from clerk_fullstack.clerk.library import clerk_library
 
@@ -88,19 +87,66 @@ class ClerkTokenBridge(rx.Component):
 clerk_token_bridge = ClerkTokenBridge.create
 
 
-def token_script(*, skip_cache: bool = False) -> str:
-    """JavaScript that resolves to a `TokenResult`, waiting briefly for the bridge to register."""
-    options = json.dumps({"skipCache": skip_cache})
-    return (
-        "(async () => {"
-        f" for (let waited = 0; !{GET_TOKEN_FUNCTION} && waited < {BRIDGE_WAIT_MS};"
-        " waited += 100) { await new Promise((resolve) => setTimeout(resolve, 100)); }"
-        f" return {GET_TOKEN_FUNCTION} ? {GET_TOKEN_FUNCTION}({options})"
-        ' : { token: null, error: "Clerk is not available on this page" };'
-        " })()"
-    )
+_REQUEST_CODE = f"""
+function ClerkTokenRequest({{ request, skipCache, onToken }}) {{
+  // Ids seen at mount were asked before this page: only a new id is answered, once.
+  const answered = useRef(request);
+  const latest = useRef({{ request, onToken, mounted: false }});
+  latest.current = {{ ...latest.current, request, onToken }};
+  useEffect(() => {{
+    latest.current.mounted = true;
+    return () => {{
+      latest.current.mounted = false;
+    }};
+  }}, []);
+  useEffect(() => {{
+    if (!request || request === answered.current) return;
+    answered.current = request;
+    (async () => {{
+      for (let waited = 0; !{GET_TOKEN_FUNCTION} && waited < {BRIDGE_WAIT_MS}; waited += 100) {{
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }}
+      const result = {GET_TOKEN_FUNCTION}
+        ? await {GET_TOKEN_FUNCTION}({{ skipCache: Boolean(skipCache) }})
+        : {{ token: null, error: "Clerk is not available on this page" }};
+      // Only the latest request, while the page is shown: the server ignores others anyway.
+      if (latest.current.mounted && latest.current.request === request) {{
+        latest.current.onToken(result);
+      }}
+    }})();
+  }}, [request, skipCache]);
+  return null;
+}}
+"""
 
 
-def request_session_token(callback: Any, *, skip_cache: bool = False) -> EventSpec:
-    """An event that gets a fresh token in the browser and sends it to `callback`."""
-    return rx.call_script(token_script(skip_cache=skip_cache), callback=callback)
+class ClerkTokenRequest(rx.Component):
+    """Renders nothing; answers each new `request` id with a fresh token, through `on_token`.
+
+    The server asks by setting a state var (a new id), so the request rides in the delta the
+    handler sends anyway: one websocket message instead of a delta and a `call_script` event.
+    It asks the bridge (`ClerkTokenBridge`), waiting briefly for it after the page loads.
+    """
+
+    tag = "ClerkTokenRequest"
+
+    request: rx.Var[str]
+    """The id of the latest request; empty for none."""
+
+    skip_cache: rx.Var[bool]
+    """Whether to ask Clerk for a token past its cache."""
+
+    # Reflex reads the argument spec from the annotation; mypy cannot type a call there.
+    on_token: rx.EventHandler[passthrough_event_spec(TokenResult)]  # type: ignore[valid-type,type-arg]
+    """Receives the `TokenResult`."""
+
+    def add_imports(self) -> dict[str, Any]:
+        """`useEffect` and `useRef` from React."""
+        return {"react": [rx.ImportVar(tag="useEffect"), rx.ImportVar(tag="useRef")]}
+
+    def add_custom_code(self) -> list[str]:
+        """The requester's React function component."""
+        return [_REQUEST_CODE]
+
+
+clerk_token_request = ClerkTokenRequest.create

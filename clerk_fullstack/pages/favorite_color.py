@@ -8,6 +8,7 @@ from reflex_components_lucide import icon
 from clerk_fullstack import routes
 from clerk_fullstack.clerk.buttons import sign_in_button, sign_out_button
 from clerk_fullstack.clerk.control import clerk_loading, signed_in, signed_out
+from clerk_fullstack.clerk.token_bridge import clerk_token_request
 from clerk_fullstack.components.color_swatch import color_swatch
 from clerk_fullstack.components.connection import backend_unreachable
 from clerk_fullstack.components.layout import layout
@@ -100,6 +101,12 @@ def _backend_unreachable() -> rx.Component:
 def _signed_in_content() -> rx.Component:
     # Mounted only while Clerk says "signed in": each mount re-verifies, each unmount forgets.
     return rx.box(
+        # The server asks for a token through state; this answers with `receive_token`.
+        clerk_token_request(
+            request=FavoriteColorState.token_request,
+            skip_cache=FavoriteColorState.token_skip_cache,
+            on_token=FavoriteColorState.receive_token,
+        ),
         rx.cond(
             # No socket to the backend: nothing can load until Reflex reconnects (it retries).
             backend_unreachable & (FavoriteColorState.status != ColorStatus.LOADED),

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
+import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import cast
 
 import reflex as rx
 from reflex.event import EventSpec
 
-from clerk_fullstack.clerk.token_bridge import request_session_token
 from clerk_fullstack.state.lookup import ColorLookup, ColorStatus, look_up_color
 from clerk_fullstack.state.recheck import (
     SYNC_RETRY_DELAYS,
@@ -42,6 +41,13 @@ class FavoriteColorState(rx.State):
     retry_in: int = 0
     """Seconds until the next re-check, or 0 when none is scheduled."""
 
+    token_request: str = ""
+    """The id of the latest token request: the page's `ClerkTokenRequest` answers each new id
+    once, through `receive_token`. It travels in the delta the handler sends anyway."""
+
+    token_skip_cache: bool = False
+    """Whether that request asks for a token past Clerk's cache (the last one was stale)."""
+
     _user_id: str | None = None
     """The Clerk user the color belongs to, from verified claims only (server-side)."""
 
@@ -65,17 +71,16 @@ class FavoriteColorState(rx.State):
         return max(len(SYNC_RETRY_DELAYS) - self.sync_attempt, 0)
 
     @rx.event
-    def load(self) -> EventSpec:
+    def load(self) -> None:
         """Forget what was shown, then ask the browser for a fresh token to verify."""
-        return self._load()
+        self._load()
 
     @rx.event
-    def load_if_idle(self) -> EventSpec | None:
+    def load_if_idle(self) -> None:
         """Load unless a load has started or finished: a tab whose state came back empty after
         a reconnect (e.g. its worker died) shows the idle page, and this loads it again."""
-        if self.status != ColorStatus.IDLE.value:
-            return None
-        return self._load()
+        if self.status == ColorStatus.IDLE.value:
+            self._load()
 
     @rx.event
     def forget(self) -> None:
@@ -98,14 +103,15 @@ class FavoriteColorState(rx.State):
         lookup = await look_up_color(token)
         if lookup.stale_token and not self._retried_stale_token:
             self._retried_stale_token = True
-            return self._request_token(skip_cache=True)
+            self._request_token(skip_cache=True)
+            return None
         self._show(lookup)
         if lookup.status is ColorStatus.NOT_SYNCED:
             return self._schedule_recheck()
         return None
 
     @rx.event(background=True)
-    async def recheck_later(self) -> AsyncIterator[EventSpec]:
+    async def recheck_later(self) -> None:
         """Wait for the re-check `receive_token` scheduled, then ask for a token (one waiter).
 
         It takes nothing from the client: a call finding nothing due, or another one waiting,
@@ -114,13 +120,11 @@ class FavoriteColorState(rx.State):
         async with self:
             if waiter_alive(self._recheck_waiter_until, time.time()):
                 return
-            step = self._next_recheck_step()
-        while isinstance(step, float):
-            await asyncio.sleep(step)
+            wait = self._next_recheck_step()
+        while wait is not None:
+            await asyncio.sleep(wait)
             async with self:
-                step = self._next_recheck_step()
-        if step is not None:
-            yield step
+                wait = self._next_recheck_step()
 
     def _schedule_recheck(self) -> EventSpec | None:
         delay = retry_delay(self.sync_attempt)
@@ -133,8 +137,9 @@ class FavoriteColorState(rx.State):
         recheck = cast("Callable[[], EventSpec]", FavoriteColorState.recheck_later)
         return recheck()
 
-    def _next_recheck_step(self) -> float | EventSpec | None:
-        """Seconds still to wait, the token request once due, or None when nothing is due."""
+    def _next_recheck_step(self) -> float | None:
+        """Seconds still to wait; once due, the token request is made and None returned (also
+        when nothing is due)."""
         now = time.time()
         if self.status != ColorStatus.NOT_SYNCED or not self._recheck_due_at:
             self._recheck_waiter_until = 0.0
@@ -147,12 +152,13 @@ class FavoriteColorState(rx.State):
         self._recheck_waiter_until = 0.0
         self._recheck_due_at = 0.0
         self.retry_in = 0
-        return self._request_token()
+        self._request_token()
+        return None
 
-    def _load(self) -> EventSpec:
+    def _load(self) -> None:
         self._start_over()
         self.status = ColorStatus.LOADING.value
-        return self._request_token()
+        self._request_token()
 
     def _start_over(self) -> None:
         self._awaiting_token = False
@@ -163,19 +169,14 @@ class FavoriteColorState(rx.State):
         self.sync_attempt = 0
         self.retry_in = 0
 
-    def _request_token(self, *, skip_cache: bool = False) -> EventSpec:
+    def _request_token(self, *, skip_cache: bool = False) -> None:
+        """Ask the browser for a token: a new id in the delta, answered by `ClerkTokenRequest`."""
         self._awaiting_token = True
-        return _token_request(skip_cache)
+        self.token_request = secrets.token_hex(8)
+        self.token_skip_cache = skip_cache
 
     def _show(self, lookup: ColorLookup) -> None:
         self._user_id = lookup.user_id
         self.status = lookup.status.value
         self.color = lookup.color.value if lookup.color is not None else ""
         self.retry_in = 0
-
-
-@functools.cache
-def _token_request(skip_cache: bool) -> EventSpec:
-    """The token request event, built once: an `EventSpec` is immutable, and building one
-    (script var, callback formatting, signature checks) was ~9% of a color load's CPU."""
-    return request_session_token(FavoriteColorState.receive_token, skip_cache=skip_cache)

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pytest
 import reflex as rx
+from reflex.event import EventChain, EventSpec
 from reflex_base.components.component import MemoizationLeaf
 
 from clerk_fullstack.clerk import library
@@ -25,10 +26,10 @@ from clerk_fullstack.clerk.control import (
 )
 from clerk_fullstack.clerk.provider import ClerkProvider, clerk_provider
 from clerk_fullstack.clerk.token_bridge import (
+    BRIDGE_WAIT_MS,
     GET_TOKEN_FUNCTION,
     clerk_token_bridge,
-    request_session_token,
-    token_script,
+    clerk_token_request,
 )
 from clerk_fullstack.clerk.ui import SignIn, SignUp, UserButton, sign_in, user_button
 from clerk_fullstack.clerk_instance import get_clerk_instance
@@ -178,12 +179,25 @@ def test_token_bridge_uses_use_auth_and_never_rejects() -> None:
     assert "catch (error)" in code
 
 
-def test_token_request_runs_the_script_with_the_handler_as_callback() -> None:
-    spec = request_session_token(FavoriteColorState.receive_token, skip_cache=True)
-    args = {name._js_expr: cast(Any, value)._var_value for name, value in spec.args}
-    assert args["javascript_code"] == token_script(skip_cache=True)
-    assert '{"skipCache": true}' in args["javascript_code"]
-    assert "favorite_color_state.receive_token" in args["callback"]
+def test_token_request_answers_new_ids_through_the_handler() -> None:
+    requester = clerk_token_request(
+        request=FavoriteColorState.token_request,
+        skip_cache=FavoriteColorState.token_skip_cache,
+        on_token=FavoriteColorState.receive_token,
+    )
+    assert str(requester.request).endswith("favorite_color_state.token_request_rx_state_")
+    assert str(requester.skip_cache).endswith("favorite_color_state.token_skip_cache_rx_state_")
+    chain = requester.event_triggers["on_token"]
+    assert isinstance(chain, EventChain)
+    (on_token,) = chain.events
+    assert isinstance(on_token, EventSpec)
+    assert on_token.handler.fn.__qualname__ == "FavoriteColorState.receive_token"
+    assert [var.tag for var in requester._get_imports()["react"]] == ["useEffect", "useRef"]
+    (code,) = requester.add_custom_code()
+    # Asks the bridge, waiting for it to register; answers only an id it has not seen.
+    assert f"{GET_TOKEN_FUNCTION}({{ skipCache: Boolean(skipCache) }})" in code
+    assert f"waited < {BRIDGE_WAIT_MS}" in code
+    assert "request === answered.current" in code
 
 
 @pytest.mark.parametrize(

@@ -46,11 +46,20 @@ def uvicorn_workers(backend: BackendProcess) -> list[int]:
     return sorted(pid for pid in gunicorn if _parent(pid) in masters)
 
 
+def two_workers(backend: BackendProcess, *, other_than: list[int]) -> list[int]:
+    """Wait until gunicorn runs two workers, none of them in `other_than` (health answers as
+    soon as the first worker does; a replacement takes a moment to fork)."""
+    deadline = time.monotonic() + 60
+    while len(now := uvicorn_workers(backend)) != 2 or set(now) & set(other_than):
+        assert time.monotonic() < deadline, f"not two new workers: {now}"
+        time.sleep(0.25)
+    return now
+
+
 def test_two_workers_serve_one_port_and_a_killed_worker_is_replaced(
     backend: BackendProcess, mongo_uri: str
 ) -> None:
-    first = uvicorn_workers(backend)
-    assert len(first) == 2
+    first = two_workers(backend, other_than=[])
     users = _new_users(backend, mongo_uri, 6)
     names = AppNames.derive()
 
@@ -64,11 +73,8 @@ def test_two_workers_serve_one_port_and_a_killed_worker_is_replaced(
 
     asyncio.run(load_all())
     os.kill(first[0], signal.SIGKILL)
-    deadline = time.monotonic() + 60
-    while (now := uvicorn_workers(backend)) == first or len(now) < 2:
-        assert time.monotonic() < deadline, f"no replacement worker: {now}"
-        time.sleep(0.5)
-    assert first[0] not in now and first[1] in now
+    now = two_workers(backend, other_than=[first[0]])
+    assert first[1] in now
     users = _new_users(backend, mongo_uri, 4)  # webhooks are stored again
     asyncio.run(load_all())
 

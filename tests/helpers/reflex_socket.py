@@ -82,11 +82,6 @@ def delta_value(update: dict[str, Any], state: str, var: str) -> Any:
     return values.get(f"{var}_rx_state_", values.get(var))
 
 
-def client_events(update: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The events of type `name` (e.g. `_call_script`) the server sent the browser in `update`."""
-    return [event for event in update.get("events", []) if event.get("name") == name]
-
-
 def tree_rss_kib(leader: int) -> int:
     """Resident memory (KiB) of every process in `leader`'s process group, from /proc."""
     total = 0

@@ -34,8 +34,10 @@ def new_state() -> FavoriteColorState:
 
 # Reflex's event decorators hide the handlers' signatures from mypy (as in the state module);
 # these call them as a socket event would, with the types the handlers are written with.
-def load(state: FavoriteColorState) -> EventSpec:
-    return cast("Callable[[], EventSpec]", state.load)()
+def load(state: FavoriteColorState) -> str:
+    """Load as the page's mount does; the token request id it made."""
+    cast("Callable[[], None]", state.load)()
+    return state.token_request
 
 
 def forget(state: FavoriteColorState) -> None:
@@ -64,14 +66,13 @@ def call_args(spec: EventSpec) -> dict[str, Any]:
     return {name._js_expr: cast(Any, value)._var_value for name, value in spec.args}
 
 
-def asks_for_token(spec: object, *, skip_cache: bool = False) -> bool:
-    """Whether `spec` runs the token script in the browser with `receive_token` as callback."""
-    assert isinstance(spec, EventSpec)
-    args = call_args(spec)
+def asks_for_token(state: FavoriteColorState, since: str, *, skip_cache: bool = False) -> bool:
+    """Whether the state asks the browser for a token: a new request id since `since`."""
     return (
-        handler_name(spec) == "_call_script"
-        and "receive_token" in args["callback"]
-        and json.dumps({"skipCache": skip_cache}) in args["javascript_code"]
+        bool(state.token_request)
+        and state.token_request != since
+        and state.token_skip_cache is skip_cache
+        and state._awaiting_token
     )
 
 
@@ -90,7 +91,8 @@ async def test_valid_token_loads_the_color(signing_key: SigningKey) -> None:
     color = await create_user("user_state_1")
     state = new_state()
 
-    assert asks_for_token(load(state))
+    load(state)
+    assert asks_for_token(state, since="")
     assert state.status == ColorStatus.LOADING
     result = await receive_token(state, token_result(mint_token(signing_key, sub="user_state_1")))
 
@@ -126,10 +128,11 @@ async def test_expired_token_is_refreshed_once_then_the_session_is_invalid(
     await create_user("user_state_expired")
     expired = mint_token(signing_key, sub="user_state_expired", issued_offset=-120)
     state = new_state()
-    load(state)
+    asked = load(state)
 
     # A cached token may have expired in flight: ask once more, past Clerk's token cache.
-    assert asks_for_token(await receive_token(state, token_result(expired)), skip_cache=True)
+    assert await receive_token(state, token_result(expired)) is None
+    assert asks_for_token(state, since=asked, skip_cache=True)
     assert state.status == ColorStatus.LOADING
     assert await receive_token(state, token_result(expired)) is None
 
@@ -202,7 +205,9 @@ async def test_unknown_user_is_not_yet_synced_and_rechecks_with_backoff(
         assert isinstance(wait, float)
         assert 0 < wait <= step
         state._recheck_due_at = time.time()  # the wait is over
-        assert asks_for_token(state._next_recheck_step())
+        before = state.token_request
+        assert state._next_recheck_step() is None
+        assert asks_for_token(state, since=before)
         assert state.retry_in == 0
         assert state._next_recheck_step() is None  # fired once, nothing left to wait for
 

@@ -14,7 +14,7 @@ from clerk_fullstack.state.lookup import ColorStatus
 from tests.conftest import TEST_ENV
 from tests.helpers.backend import Backend, prod_backend
 from tests.helpers.mongo import ChildServer
-from tests.helpers.reflex_socket import ReflexSocket, client_events, delta_value, tree_rss_kib
+from tests.helpers.reflex_socket import ReflexSocket, delta_value, tree_rss_kib
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -57,7 +57,8 @@ def status_is(status: ColorStatus) -> Any:
 
 
 def asks_for_token(update: dict[str, Any]) -> bool:
-    return any("receive_token" in str(e) for e in client_events(update, "_call_script"))
+    """Whether the update asks the browser for a token (a new request id in the delta)."""
+    return bool(delta_value(update, STATE, "token_request"))
 
 
 async def answer_token(tab: ReflexSocket, token: str | None) -> None:
