@@ -4,10 +4,10 @@ Reflex 0.10 serves with Granian unless `REFLEX_USE_GRANIAN=false`; then `reflex 
 uvicorn (dev) or gunicorn with uvicorn workers (`--env prod`), and its gunicorn command puts
 `GUNICORN_CMD_ARGS` last, so the worker class given there wins over Reflex's h11 worker.
 
-Why not Granian: on the UI path (a color load is two socket events in and three messages out)
-uvicorn, all in one thread, used about 20% less CPU per load than Granian, whose Rust threads
-hand every websocket message to Python across threads, and a third of the memory per idle
-socket (`bench/RESULTS.md`). Either is one variable away: `REFLEX_USE_GRANIAN=true`.
+Why not Granian: its Rust threads hand every websocket message to Python across threads; uvicorn
+does it all on one. On the UI path it needs a third of the memory per idle socket, and less CPU
+per color load in most paired runs (`bench/RESULTS.md`). Either is one variable away:
+`REFLEX_USE_GRANIAN=true`.
 
 Worker processes come from gunicorn's `WEB_CONCURRENCY` (default 1): Reflex's own worker count
 reaches gunicorn as `--threads`, which uvicorn workers ignore.
@@ -23,6 +23,9 @@ from pathlib import Path
 
 WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 """uvicorn's gunicorn worker (uvloop, httptools, websockets); `uvicorn.workers` is deprecated."""
+
+GUNICORN_CONFIG = "python:clerk_fullstack.gunicorn_conf"
+"""gunicorn's hooks for the backend (freezes the preloaded heap before forking workers)."""
 
 _WORKER_CLASS_FLAGS = ("-k", "--worker-class")
 
@@ -52,7 +55,10 @@ def use_uvicorn_workers(environ: MutableMapping[str, str] | None = None) -> None
     env.setdefault("REFLEX_USE_GRANIAN", "false")
     args = env.get("GUNICORN_CMD_ARGS", "")
     if not has_worker_class(args):
-        env["GUNICORN_CMD_ARGS"] = f"--worker-class {WORKER_CLASS} {args}".strip()
+        # Ours first: the variable's own options come later on the command line, and win.
+        env["GUNICORN_CMD_ARGS"] = (
+            f"--worker-class {WORKER_CLASS} --config {GUNICORN_CONFIG} {args}".strip()
+        )
 
 
 def run_mode(argv: Sequence[str]) -> str | None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_fullstack.serving import WORKER_CLASS, has_worker_class, run_mode, use_uvicorn_workers
+from clerk_fullstack.serving import (
+    GUNICORN_CONFIG,
+    WORKER_CLASS,
+    has_worker_class,
+    run_mode,
+    use_uvicorn_workers,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -14,7 +20,7 @@ def test_an_empty_environment_gets_uvicorn_workers() -> None:
     use_uvicorn_workers(env)
     assert env == {
         "REFLEX_USE_GRANIAN": "false",
-        "GUNICORN_CMD_ARGS": f"--worker-class {WORKER_CLASS}",
+        "GUNICORN_CMD_ARGS": f"--worker-class {WORKER_CLASS} --config {GUNICORN_CONFIG}",
     }
 
 
@@ -23,7 +29,8 @@ def test_own_gunicorn_args_are_kept_after_the_worker_class() -> None:
     use_uvicorn_workers(env)
     assert (
         env["GUNICORN_CMD_ARGS"]
-        == f"--worker-class {WORKER_CLASS} --timeout 60 --graceful-timeout 10"
+        == f"--worker-class {WORKER_CLASS} --config {GUNICORN_CONFIG} --timeout 60 "
+        "--graceful-timeout 10"
     )
 
 
