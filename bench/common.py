@@ -25,6 +25,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 HARNESS = BENCH / "vendor" / "harness"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from clerk_fullstack.settings import APP_ENV_PREFIXES  # noqa: E402 - needs REPO on the path
+
 SEED_SRC = BENCH / "vendor" / "seed-express"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
@@ -333,20 +338,8 @@ def fixture_env(fixtures: Path) -> dict[str, str]:
     return env
 
 
-_APP_VARS_PREFIXES = (
-    "CLERK_",
-    "MONGO_",
-    "REFLEX_",
-    "GRANIAN_",
-    "GUNICORN_",
-    "WEB_CONCURRENCY",
-    "FRONTEND",
-    "ALLOW_EMBEDDED",
-)
-
-
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_APP_VARS_PREFIXES)}
+    return {k: v for k, v in os.environ.items() if not k.startswith(APP_ENV_PREFIXES)}
 
 
 def start_ours(

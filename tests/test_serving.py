@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
+from clerk_fullstack.gunicorn_conf import pre_fork
 from clerk_fullstack.serving import (
     GUNICORN_CONFIG,
     WORKER_CLASS,
@@ -67,3 +70,12 @@ def test_calling_it_twice_changes_nothing() -> None:
 )
 def test_run_mode_is_read_from_a_reflex_run_command_line(argv: list[str], mode: str | None) -> None:
     assert run_mode(argv) == mode
+
+
+def test_the_master_freezes_the_preloaded_heap_before_forking() -> None:
+    gc.unfreeze()
+    pre_fork(server=None, worker=None)
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -10,24 +10,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from clerk_fullstack.settings import APP_ENV_PREFIXES
 from tests.helpers.backend import ROOT, backend_answered, backend_only_args, spawn_reflex
-
-_APP_PREFIXES = (
-    "CLERK_",
-    "MONGO_",
-    "REFLEX_",
-    "GRANIAN_",
-    "GUNICORN_",
-    "WEB_CONCURRENCY",
-    "FRONTEND",
-    "DATA_DIR",
-    "ALLOW_",
-)
 
 
 def clean_env(settings: Mapping[str, str]) -> dict[str, str]:
     """This process's environment without any app or Reflex setting, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(APP_ENV_PREFIXES)}
     bin_dir = str(Path(sys.executable).parent)
     env.update(PATH=f"{bin_dir}:{env.get('PATH', '')}", REFLEX_USE_NPM="1")
     env.update(settings)
