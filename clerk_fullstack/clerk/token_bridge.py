@@ -87,6 +87,19 @@ class ClerkTokenBridge(rx.Component):
 clerk_token_bridge = ClerkTokenBridge.create
 
 
+def ask_bridge(skip_cache: str) -> str:
+    """A JavaScript expression resolving to a `TokenResult`: it waits briefly for the bridge
+    to register (right after the page loads), then asks it; `skip_cache` is a JS expression."""
+    return (
+        "(async () => {"
+        f" for (let waited = 0; !{GET_TOKEN_FUNCTION} && waited < {BRIDGE_WAIT_MS};"
+        " waited += 100) { await new Promise((resolve) => setTimeout(resolve, 100)); }"
+        f" return {GET_TOKEN_FUNCTION} ? {GET_TOKEN_FUNCTION}({{ skipCache: {skip_cache} }})"
+        ' : { token: null, error: "Clerk is not available on this page" };'
+        " })()"
+    )
+
+
 _REQUEST_CODE = f"""
 function ClerkTokenRequest({{ request, skipCache, onToken }}) {{
   // Ids seen at mount were asked before this page: only a new id is answered, once.
@@ -102,18 +115,12 @@ function ClerkTokenRequest({{ request, skipCache, onToken }}) {{
   useEffect(() => {{
     if (!request || request === answered.current) return;
     answered.current = request;
-    (async () => {{
-      for (let waited = 0; !{GET_TOKEN_FUNCTION} && waited < {BRIDGE_WAIT_MS}; waited += 100) {{
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }}
-      const result = {GET_TOKEN_FUNCTION}
-        ? await {GET_TOKEN_FUNCTION}({{ skipCache: Boolean(skipCache) }})
-        : {{ token: null, error: "Clerk is not available on this page" }};
+    {ask_bridge("Boolean(skipCache)")}.then((result) => {{
       // Only the latest request, while the page is shown: the server ignores others anyway.
       if (latest.current.mounted && latest.current.request === request) {{
         latest.current.onToken(result);
       }}
-    }})();
+    }});
   }}, [request, skipCache]);
   return null;
 }}

@@ -28,6 +28,7 @@ from clerk_fullstack.clerk.provider import ClerkProvider, clerk_provider
 from clerk_fullstack.clerk.token_bridge import (
     BRIDGE_WAIT_MS,
     GET_TOKEN_FUNCTION,
+    ask_bridge,
     clerk_token_bridge,
     clerk_token_request,
 )
@@ -195,6 +196,7 @@ def test_token_request_answers_new_ids_through_the_handler() -> None:
     assert [var.tag for var in requester._get_imports()["react"]] == ["useEffect", "useRef"]
     (code,) = requester.add_custom_code()
     # Asks the bridge, waiting for it to register; answers only an id it has not seen.
+    assert ask_bridge("Boolean(skipCache)") in code
     assert f"{GET_TOKEN_FUNCTION}({{ skipCache: Boolean(skipCache) }})" in code
     assert f"waited < {BRIDGE_WAIT_MS}" in code
     assert "request === answered.current" in code

@@ -28,7 +28,7 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 
 from clerk_fullstack import routes
-from clerk_fullstack.clerk.token_bridge import BRIDGE_WAIT_MS, GET_TOKEN_FUNCTION, TOKEN_TIMEOUT_MS
+from clerk_fullstack.clerk.token_bridge import TOKEN_TIMEOUT_MS, ask_bridge
 from clerk_fullstack.components.clerk_status import CLERK_FAILED_MESSAGE
 from clerk_fullstack.components.navbar import APP_NAME
 from clerk_fullstack.pages import favorite_color
@@ -221,13 +221,7 @@ class TestOfflineAgainstClerk:
         expect(page.locator("#clerk-failed")).to_be_visible(timeout=CLERK_FAILS_WITHIN_MS)
         page.set_default_timeout(TOKEN_TIMEOUT_MS + 10_000)
         # What the page's token requester does: wait for the bridge, then ask it.
-        result = page.evaluate(
-            "async () => {"
-            f" for (let waited = 0; !{GET_TOKEN_FUNCTION} && waited < {BRIDGE_WAIT_MS};"
-            " waited += 100) { await new Promise((resolve) => setTimeout(resolve, 100)); }"
-            f" return {GET_TOKEN_FUNCTION}({{ skipCache: false }});"
-            " }"
-        )
+        result = page.evaluate(ask_bridge("false"))
         assert result["token"] is None
         assert "Timed out" in result["error"]
 

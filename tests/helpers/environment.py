@@ -21,6 +21,10 @@ APP_VARIABLES = (
     "MONGO_TIMEOUT_MS",
     "DATA_DIR",
     "REFLEX_ENV_MODE",
+    "REFLEX_REDIS_URL",
+    "REFLEX_USE_GRANIAN",
+    "GUNICORN_CMD_ARGS",
+    "WEB_CONCURRENCY",
     "PYTEST_CURRENT_TEST",
 )
 """Settings this test process carries that a child app must not inherit by accident."""
