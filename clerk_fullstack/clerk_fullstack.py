@@ -35,17 +35,19 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
     )
 
 
+api_app = build_api()
 # The guard goes outermost of ours, so it covers Reflex's socket as well as our routes.
-api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [build_api()]
+api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api_app]
 if get_settings().is_dev:
     api.append(DevOriginGuard)
 app = rx.App(api_transformer=api, extra_app_wraps={CLERK_WRAP: clerk_wrap})
 app.register_lifespan_task(db.lifespan)
 if get_clerk_instance().local:
-    # Imported here so that Clerk mode never loads the stand-in.
-    from clerk_fullstack.local_clerk.instance import webhook_lifespan
+    # Local mode: the Clerk emulator runs in this backend (imported here, so that Clerk mode
+    # never loads it). This is the only place the product wires the emulator in.
+    from clerk_fullstack.local_clerk.in_app import serve_in
 
-    app.register_lifespan_task(webhook_lifespan)
+    serve_in(app, api_app)
 app.add_page(home.home, route=routes.HOME, title=home.TITLE)
 app.add_page(sign_in.sign_in_page, route=routes.SIGN_IN_PAGE, title=sign_in.TITLE)
 app.add_page(sign_up.sign_up_page, route=routes.SIGN_UP_PAGE, title=sign_up.TITLE)

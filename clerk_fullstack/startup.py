@@ -1,8 +1,8 @@
 """What the app does once at start, and the one way to undo it (for tests).
 
 `start()` reads and validates the settings, then resolves the Clerk instance, which in local
-mode creates the stand-in's secrets. Both are cached for the life of the process, as are the
-token verifier and the stand-in built from them; `reset_caches()` forgets all of them.
+mode creates the stand-in's secrets. Both are cached for the life of the process, as is the
+token verifier built from them; `reset_caches()` forgets all of them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,3 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     get_clerk_instance.cache_clear()
     get_verifier.cache_clear()
-    # Imported here so that Clerk mode never loads the stand-in.
-    from clerk_fullstack.local_clerk.instance import get_local_clerk
-
-    get_local_clerk.cache_clear()

@@ -1,1 +1,1 @@
-"""A local Clerk stand-in: the whole sign-in flow offline, trusted only through its JWKS."""
+"""A local Clerk emulator: the whole sign-in flow offline, trusted only through its JWKS."""

@@ -1,7 +1,7 @@
-"""The Clerk configuration local mode puts in place, so the backend trusts the stand-in normally.
+"""The Clerk configuration local mode puts in place, so the backend trusts the emulator normally.
 
 Nothing here bypasses verification: the backend gets an issuer, a secret key and an API URL,
-and fetches the stand-in's JWKS exactly as it would fetch Clerk's.
+and fetches the emulator's JWKS exactly as it would fetch Clerk's.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from pathlib import Path
 from clerk_fullstack.local_clerk.files import read_or_create_secret
 from clerk_fullstack.settings import Settings, encode_publishable_key
 
-LOCAL_FRONTEND_API_HOST = "clerk.local.invalid"
-"""The host the local publishable key encodes; `.invalid` can never be a real Clerk instance."""
+LOCAL_FRONTEND_API_HOST = "local-emulator.clerk.accounts.dev"
+"""The host the emulator's publishable key encodes. A development-instance suffix turns on
+clerk-js's development-browser handshake, as with a real development instance; the host itself
+is never contacted, because the app always gives clerk-js the emulator's proxy URL."""
 ROUTE_PREFIX = "/local-clerk"
-"""Where the stand-in's endpoints are mounted in the backend."""
+"""Where the emulator is mounted in the app's backend: its Frontend API (Clerk's proxy URL) and
+its Backend API (CLERK_API_URL) share this base, as their paths do not overlap."""
 DEFAULT_BACKEND_PORT = 8000
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 WEBHOOK_SECRET_FILE = "webhook_secret"  # noqa: S105 - a file name
@@ -32,7 +35,12 @@ class LocalClerkConfig:
     secret_key: str
     webhook_secret: str
     api_url: str
-    """The stand-in's base URL, which stands in for CLERK_API_URL (`…/local-clerk`)."""
+    """The emulator's base URL: CLERK_API_URL, and (as the browser sees it) the proxy URL."""
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of the emulator's session tokens."""
+        return f"https://{LOCAL_FRONTEND_API_HOST}"
 
 
 def new_secret_key() -> str:
@@ -46,7 +54,7 @@ def new_webhook_secret() -> str:
 
 
 def directory(settings: Settings) -> Path:
-    """Where the stand-in keeps its key, secrets and users."""
+    """Where the emulator keeps its key, secrets and users."""
     return settings.data_dir / "local_clerk"
 
 
@@ -60,13 +68,23 @@ def backend_url(settings: Settings) -> str:
     return f"http://{host}:{settings.reflex_backend_port or DEFAULT_BACKEND_PORT}"
 
 
-def resolve_local_clerk(settings: Settings) -> LocalClerkConfig:
-    """The values local mode uses, generating the secrets in the data folder on first run."""
-    folder = directory(settings)
+def emulator_config(
+    folder: Path, api_url: str, webhook_secret: str | None = None
+) -> LocalClerkConfig:
+    """An emulator's keys, kept in `folder` (generated on first run), served at `api_url`."""
     return LocalClerkConfig(
         publishable_key=encode_publishable_key(LOCAL_FRONTEND_API_HOST),
         secret_key=read_or_create_secret(folder / SECRET_KEY_FILE, new_secret_key),
-        webhook_secret=settings.clerk_webhook_secret
+        webhook_secret=webhook_secret
         or read_or_create_secret(folder / WEBHOOK_SECRET_FILE, new_webhook_secret),
-        api_url=f"{backend_url(settings)}{ROUTE_PREFIX}",
+        api_url=api_url,
+    )
+
+
+def resolve_local_clerk(settings: Settings) -> LocalClerkConfig:
+    """The values local mode uses, generating the secrets in the data folder on first run."""
+    return emulator_config(
+        directory(settings),
+        f"{backend_url(settings)}{ROUTE_PREFIX}",
+        settings.clerk_webhook_secret,
     )

@@ -45,7 +45,7 @@ def signed_headers(secret: str, msg_id: str, body: str, sent_at: datetime) -> di
     """The headers of one delivery attempt, signed with the `svix` library."""
     return {
         "content-type": "application/json",
-        "user-agent": "Svix-Webhooks/1.0 (local Clerk stand-in)",
+        "user-agent": "Svix-Webhooks/1.0 (local Clerk emulator)",
         "svix-id": msg_id,
         "svix-timestamp": str(int(sent_at.timestamp())),
         "svix-signature": Webhook(secret).sign(msg_id, sent_at, body),

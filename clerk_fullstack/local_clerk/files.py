@@ -1,4 +1,4 @@
-"""Files the stand-in keeps in the data folder: cross-process locks and owner-only writes.
+"""Files the emulator keeps in the data folder: cross-process locks and owner-only writes.
 
 Each file is created on first use and kept, so tokens and webhooks stay valid across restarts,
 hot reloads and the several processes `reflex run` starts.

@@ -1,7 +1,7 @@
-"""The stand-in's outage switch: while it is on, webhooks are dropped instead of delivered.
+"""The emulator's outage switch: while it is on, webhooks are dropped instead of delivered.
 
 It plays the failure `python -m clerk_fullstack.sync` exists for (an endpoint Clerk disabled,
-or users made before it existed). The switch is a file in the stand-in's folder, so every
+or users made before it existed). The switch is a file in the emulator's folder, so every
 backend worker and a restart see the same state.
 """
 

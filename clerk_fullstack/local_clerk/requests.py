@@ -1,5 +1,5 @@
-"""What the stand-in's endpoints check and read in a request: the peer, the Origin, the
-client token and a small JSON form."""
+"""What the emulator checks and reads in a request: the peer, the Origin, the development
+browser, Clerk's method override and small form or JSON bodies."""
 
 from __future__ import annotations
 
@@ -7,50 +7,78 @@ import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from clerk_fullstack.api.bodies import read_body
 from clerk_fullstack.local_clerk.errors import (
     CrossSiteRequestError,
     InvalidFormError,
     NotLoopbackError,
-    UnsupportedMediaTypeError,
 )
-from clerk_fullstack.origins import app_origin_allowed, is_loopback_host
+from clerk_fullstack.local_clerk.instance import Caller
+from clerk_fullstack.origins import is_loopback_host, is_loopback_origin
 
 MAX_FORM_BYTES = 16 * 1024
+DEV_BROWSER_PARAM = "__clerk_db_jwt"
+SESSION_PARAM = "_clerk_session_id"
 
-Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+OriginPolicy = Callable[[str | None], bool]
 
 
-def guarded(endpoint: Endpoint) -> Endpoint:
-    """Answer loopback peers only, and browser calls only from the app's own origin(s)."""
+def loopback_origins(origin: str | None) -> bool:
+    """The standalone emulator's rule: no Origin (not a browser), or a page on this machine."""
+    return origin is None or is_loopback_origin(origin)
+
+
+def guarded(endpoint: Endpoint, origin_allowed: OriginPolicy) -> Endpoint:
+    """Answer loopback peers only, and browser calls only from allowed origins."""
 
     @functools.wraps(endpoint)
-    async def checked(request: Request) -> JSONResponse:
+    async def checked(request: Request) -> Response:
         peer = request.client.host if request.client else None
         if not is_loopback_host(peer):
-            raise NotLoopbackError("The local Clerk stand-in answers this machine only")
-        if not app_origin_allowed(request.headers.get("origin")):
+            raise NotLoopbackError("The local Clerk emulator answers this machine only")
+        if not origin_allowed(request.headers.get("origin")):
             raise CrossSiteRequestError("Requests from this origin are not accepted")
         return await endpoint(request)
 
     return checked
 
 
-def client_token(request: Request) -> str | None:
-    """The client token from `Authorization: Bearer …`."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
+def method_of(request: Request) -> str:
+    """The method clerk-js means: it sends PATCH and DELETE as POST with `_method=`."""
+    override = request.query_params.get("_method", "").upper()
+    if request.method == "POST" and override in ("PATCH", "PUT", "DELETE"):
+        return override
+    return request.method
 
 
-async def read_form(request: Request) -> dict[str, Any]:
-    """The JSON object in the body, refusing anything large, slow, malformed or not JSON."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaTypeError("Send the form as Content-Type: application/json")
+def caller_of(request: Request) -> Caller:
+    """The development browser, origin and user agent behind a Frontend API call."""
+    return Caller(
+        browser_id=request.query_params.get(DEV_BROWSER_PARAM) or None,
+        origin=request.headers.get("origin"),
+        user_agent=request.headers.get("user-agent", ""),
+        session_id=request.query_params.get(SESSION_PARAM) or None,
+    )
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A small `application/x-www-form-urlencoded` body, as clerk-js sends (last value wins)."""
+    body = await read_body(request, MAX_FORM_BYTES)
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise InvalidFormError("The form is not UTF-8") from None
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """A small JSON object body (the emulator's own control endpoints)."""
     body = await read_body(request, MAX_FORM_BYTES)
     try:
         form = json.loads(body or b"{}")

@@ -1,7 +1,8 @@
-"""Session tokens in Clerk's v2 shape, signed with the stand-in's key."""
+"""Session tokens in Clerk's v2 shape, signed with the emulator's key."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import jwt
@@ -12,6 +13,8 @@ TOKEN_LIFETIME_SECONDS = 60
 """Clerk session tokens live 60 seconds; the browser asks for a fresh one when it needs it."""
 NOT_BEFORE_SKEW_SECONDS = 10
 """Clerk back-dates `nbf` by 10 seconds to absorb clock skew."""
+SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"  # noqa: S105 - a category name, not a secret
+"""The header's `cat` on session tokens (`@clerk/backend`'s JWT_CATEGORY_SESSION_TOKEN)."""
 
 
 def issue_session_token(
@@ -34,11 +37,16 @@ def issue_session_token(
         "fva": [minutes_since_sign_in, -1],
         "iat": iat,
         "iss": issuer,
+        "jti": secrets.token_hex(10),
         "nbf": iat - NOT_BEFORE_SKEW_SECONDS,
         "sid": session_id,
+        "sts": "active",
         "sub": user_id,
         "v": 2,
     }
     return jwt.encode(
-        claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"}
+        claims,
+        key.private_pem,
+        algorithm="RS256",
+        headers={"kid": key.kid, "typ": "JWT", "cat": SESSION_TOKEN_CATEGORY},
     )

@@ -1,4 +1,4 @@
-"""How long the stand-in's sessions live and how many it keeps: pure rules over session records.
+"""How long the emulator's sessions live and how many it keeps: pure rules over session records.
 
 Sessions expire after a week without use, a user keeps at most a handful, and use is recorded
 at a coarse grain, so the store file stays small and is not rewritten on every token fetch.

@@ -1,4 +1,4 @@
-"""The stand-in's RSA signing key: generated on first run, kept, and published as a JWKS."""
+"""The emulator's RSA signing key: generated on first run, kept, and published as a JWKS."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SIGNING_KEY_FILE = "signing_key.pem"
 
 @dataclass(frozen=True)
 class LocalSigningKey:
-    """The RSA key the stand-in signs session tokens with, and its `kid`."""
+    """The RSA key the emulator signs session tokens with, and its `kid`."""
 
     private_key: rsa.RSAPrivateKey
     kid: str
@@ -77,6 +77,6 @@ def new_private_key_pem() -> bytes:
 
 
 def load_signing_key(directory: Path) -> LocalSigningKey:
-    """The stand-in's signing key from `directory`, generated on first run."""
+    """The emulator's signing key from `directory`, generated on first run."""
     pem = read_or_create(directory / SIGNING_KEY_FILE, new_private_key_pem)
     return LocalSigningKey.from_pem(pem)

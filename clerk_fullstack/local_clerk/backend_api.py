@@ -1,4 +1,4 @@
-"""The stand-in's Backend API users endpoints, in Clerk's shapes, behind its secret key.
+"""The emulator's Backend API, in Clerk's shapes, behind its secret key: the JWKS and users.
 
 `GET /v1/users` answers a bare array of User objects paged by `limit`/`offset` and sorted by
 `order_by`; `GET /v1/users/count` answers `{"object": "total_count", …}`. `/v1/outage` turns
@@ -15,10 +15,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from clerk_fullstack.local_clerk.errors import InvalidFormError
-from clerk_fullstack.local_clerk.instance import LocalClerk, get_local_clerk
+from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.outage import set_webhooks_paused, webhooks_paused
 from clerk_fullstack.local_clerk.payloads import user_data
-from clerk_fullstack.local_clerk.requests import guarded, read_form
+from clerk_fullstack.local_clerk.requests import OriginPolicy, guarded, read_json
 from clerk_fullstack.local_clerk.store import LocalUser
 
 MAX_LIMIT = 500
@@ -46,13 +46,24 @@ def sort_users(users: Sequence[LocalUser], order_by: str) -> list[LocalUser]:
     return sorted(users, key=lambda u: (getattr(u, field), u.id), reverse=order_by.startswith("-"))
 
 
+def authorized(request: Request) -> LocalClerk:
+    """The emulator serving this request, once the caller has shown the secret key."""
+    clerk: LocalClerk = request.app.state.clerk
+    clerk.check_secret_key(request.headers.get("authorization"))
+    return clerk
+
+
+async def jwks(request: Request) -> JSONResponse:
+    """GET /v1/jwks: the public signing key, for callers holding the secret key."""
+    return JSONResponse(authorized(request).signing_key.jwks())
+
+
 async def matching_users(request: Request) -> tuple[LocalClerk, list[LocalUser]]:
-    """The caller's stand-in (secret key checked) and its users, narrowed by `user_id`s."""
-    stand_in = get_local_clerk()
-    stand_in.check_secret_key(request.headers.get("authorization"))
-    users = await asyncio.to_thread(stand_in.store.all_users)
+    """The caller's emulator (secret key checked) and its users, narrowed by `user_id`s."""
+    clerk = authorized(request)
+    users = await asyncio.to_thread(clerk.store.all_users)
     wanted = set(request.query_params.getlist("user_id"))
-    return stand_in, [u for u in users if u.id in wanted] if wanted else users
+    return clerk, [u for u in users if u.id in wanted] if wanted else users
 
 
 async def list_users(request: Request) -> JSONResponse:
@@ -72,21 +83,20 @@ async def count_users(request: Request) -> JSONResponse:
 
 async def outage(request: Request) -> JSONResponse:
     """GET/POST /v1/outage: whether webhooks are paused; POST `{"webhooks_paused": bool}`."""
-    stand_in = get_local_clerk()
-    stand_in.check_secret_key(request.headers.get("authorization"))
-    folder = stand_in.store.directory
+    folder = authorized(request).store.directory
     if request.method == "POST":
-        paused = (await read_form(request)).get("webhooks_paused")
+        paused = (await read_json(request)).get("webhooks_paused")
         if not isinstance(paused, bool):
             raise InvalidFormError("webhooks_paused must be true or false")
         await asyncio.to_thread(set_webhooks_paused, folder, paused=paused)
     return JSONResponse({"webhooks_paused": await asyncio.to_thread(webhooks_paused, folder)})
 
 
-def users_api_routes() -> list[Route]:
-    """The routes, for the stand-in's mount."""
+def backend_api_routes(origin_allowed: OriginPolicy) -> list[Route]:
+    """The Backend API's routes, behind the loopback and Origin checks and the secret key."""
     return [
-        Route("/v1/users", guarded(list_users), methods=["GET"]),
-        Route("/v1/users/count", guarded(count_users), methods=["GET"]),
-        Route("/v1/outage", guarded(outage), methods=["GET", "POST"]),
+        Route("/v1/jwks", guarded(jwks, origin_allowed), methods=["GET"]),
+        Route("/v1/users", guarded(list_users, origin_allowed), methods=["GET"]),
+        Route("/v1/users/count", guarded(count_users, origin_allowed), methods=["GET"]),
+        Route("/v1/outage", guarded(outage, origin_allowed), methods=["GET", "POST"]),
     ]

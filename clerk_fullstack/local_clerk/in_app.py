@@ -1,0 +1,61 @@
+"""Local mode's one door: the app module calls `serve_in` to run the emulator in its backend.
+
+Local mode then differs from Clerk mode only in configuration: the emulator's publishable key,
+its base URL as the Backend API, and its base URL (seen from the browser) as Clerk's proxy URL.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import reflex as rx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.local_clerk import config
+from clerk_fullstack.local_clerk.delivery import WebhookSender
+from clerk_fullstack.local_clerk.instance import LocalClerk
+from clerk_fullstack.local_clerk.outbox import Outbox
+from clerk_fullstack.local_clerk.server import build_emulator, emulator_lifespan
+from clerk_fullstack.local_clerk.signing_key import load_signing_key
+from clerk_fullstack.local_clerk.store import UserStore
+from clerk_fullstack.origins import app_origin_allowed
+from clerk_fullstack.settings import get_settings
+
+APPLICATION_NAME = "Clerk Fullstack (local)"
+
+
+@functools.cache
+def get_local_clerk() -> LocalClerk:
+    """The process-wide emulator for the app's local Clerk instance."""
+    instance = get_clerk_instance()
+    settings = get_settings()
+    if not (instance.local and instance.secret_key and instance.webhook_secret):
+        raise ValueError("the local Clerk emulator runs only in local mode")
+    folder = config.directory(settings)
+    return LocalClerk(
+        store=UserStore(folder),
+        signing_key=load_signing_key(folder),
+        issuer=instance.issuer,
+        secret_key=instance.secret_key,
+        webhooks=WebhookSender(
+            f"{config.backend_url(settings)}/webhooks",
+            instance.webhook_secret,
+            outbox=Outbox(folder / "outbox"),
+        ),
+        default_party=settings.frontend,
+        application_name=APPLICATION_NAME,
+    )
+
+
+def emulator_app() -> Starlette:
+    """The emulator as the app's backend serves it (the app's own Origin rule applies)."""
+    return build_emulator(get_local_clerk(), app_origin_allowed)
+
+
+def serve_in(app: rx.App, api: Starlette) -> None:
+    """Mount the emulator under `/local-clerk` in the app's API, with its start-up work."""
+    emulator = emulator_app()
+    api.routes.append(Mount(config.ROUTE_PREFIX, app=emulator))
+    app.register_lifespan_task(emulator_lifespan, emulator=emulator)
