@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from clerk_fullstack.clerk.library import script_urls
 from clerk_fullstack.settings import Settings, decode_publishable_key, get_settings
 
 
@@ -27,6 +28,19 @@ class ClerkInstance:
     """Clerk's Backend API (`https://api.clerk.com`), or the stand-in's."""
     jwt_key: str | None
     """A PEM public key for networkless verification, when set."""
+    proxy_url: str | None = None
+    """Clerk's proxy (CLERK_PROXY_URL): the browser reaches the Frontend API through it."""
+    domain: str | None = None
+    """A satellite's domain (CLERK_DOMAIN)."""
+    is_satellite: bool = False
+    """Whether the app is a satellite (CLERK_IS_SATELLITE)."""
+    clerk_js_url: str | None = None
+    """Where the browser loads clerk-js from; None lets Clerk's SDK choose."""
+    clerk_ui_url: str | None = None
+    """Where the browser loads Clerk's UI from; None lets Clerk's SDK choose."""
+    backend_proxy_path: str | None = None
+    """Local mode: the emulator's Frontend API is served by the app's own backend under this
+    path; the browser reaches it at Reflex's backend origin, wherever the page is opened."""
 
     @property
     def issuer(self) -> str:
@@ -43,7 +57,7 @@ def resolve_clerk_instance(settings: Settings) -> ClerkInstance:
     """The instance the settings describe; in local mode, the stand-in's (files created once)."""
     if settings.use_local_clerk:
         # Imported here so that Clerk mode never loads the stand-in.
-        from clerk_fullstack.local_clerk.config import resolve_local_clerk
+        from clerk_fullstack.local_clerk.config import ROUTE_PREFIX, resolve_local_clerk
 
         local = resolve_local_clerk(settings)
         return ClerkInstance(
@@ -53,11 +67,20 @@ def resolve_clerk_instance(settings: Settings) -> ClerkInstance:
             webhook_secret=local.webhook_secret,
             api_url=local.api_url,
             jwt_key=None,
+            # No proxy, domain nor script URLs from settings: the browser computes them from
+            # the backend's origin (see clerk/provider.py).
+            backend_proxy_path=ROUTE_PREFIX,
         )
     if settings.clerk_publishable_key is None:
         raise AssertionError("settings validation requires CLERK_PUBLISHABLE_KEY in Clerk mode")
     if settings.clerk_webhook_secret is None and not settings.is_export:
         raise AssertionError("check_for_serving requires CLERK_WEBHOOK_SECRET in Clerk mode")
+    proxy_url = settings.clerk_proxy_url
+    clerk_js_url, clerk_ui_url = settings.clerk_js_url, settings.clerk_ui_url
+    if proxy_url is not None and proxy_url.startswith("http://"):
+        # Clerk's SDK turns an absolute proxy into `https://` script URLs: give them explicitly.
+        derived_js, derived_ui = script_urls(proxy_url)
+        clerk_js_url, clerk_ui_url = clerk_js_url or derived_js, clerk_ui_url or derived_ui
     return ClerkInstance(
         local=False,
         publishable_key=settings.clerk_publishable_key,
@@ -65,6 +88,11 @@ def resolve_clerk_instance(settings: Settings) -> ClerkInstance:
         webhook_secret=settings.clerk_webhook_secret,
         api_url=settings.clerk_api_url,
         jwt_key=settings.clerk_jwt_key,
+        proxy_url=proxy_url,
+        domain=settings.clerk_domain,
+        is_satellite=settings.clerk_is_satellite,
+        clerk_js_url=clerk_js_url,
+        clerk_ui_url=clerk_ui_url,
     )
 
 

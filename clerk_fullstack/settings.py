@@ -11,6 +11,7 @@ import binascii
 import functools
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -78,6 +79,13 @@ _FIXES = {
     "CLERK_JWT_KEY": "copy the PEM public key from Clerk Dashboard → API keys → JWT public key",
     "CLERK_API_URL": "use https://api.clerk.com or leave it unset",
     "CLERK_AUTHORIZED_PARTIES": "list origins such as https://example.com, comma-separated",
+    "CLERK_PROXY_URL": "use the proxy's URL, such as https://example.com/__clerk, or a path such "
+    "as /__clerk, or leave it unset",
+    "CLERK_DOMAIN": "use the satellite's host alone, such as satellite.example.com, or leave it "
+    "unset",
+    "CLERK_IS_SATELLITE": "use true or false",
+    "CLERK_JS_URL": "use the full http(s) URL of clerk.browser.js, or leave it unset",
+    "CLERK_UI_URL": "use the full http(s) URL of ui.browser.js, or leave it unset",
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
     "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
@@ -111,6 +119,16 @@ class Settings(BaseSettings):
     clerk_jwt_key: str | None = None
     clerk_api_url: str = "https://api.clerk.com"
     clerk_authorized_parties: Annotated[list[str], NoDecode] = []
+    clerk_proxy_url: str | None = None
+    """Clerk's proxy: the browser reaches the Frontend API through it (Clerk mode only)."""
+    clerk_domain: str | None = None
+    """A satellite application's domain: a bare host such as `satellite.example.com`."""
+    clerk_is_satellite: bool = False
+    """Whether this app is a satellite of another domain's Clerk application."""
+    clerk_js_url: str | None = None
+    """Where the browser loads clerk-js from, instead of Clerk's (or the proxy's) default."""
+    clerk_ui_url: str | None = None
+    """Where the browser loads Clerk's UI components from, instead of the default."""
     frontend: str = DEFAULT_FRONTEND
 
     reflex_env_mode: Literal["dev", "prod", "preview"] | None = None
@@ -176,6 +194,40 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("clerk_proxy_url")
+    @classmethod
+    def _check_proxy_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.startswith("/"):
+            if value.startswith("//") or not value.strip("/"):
+                raise ValueError("must be a path below the root, such as /__clerk")
+        elif not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https://, http:// or /")
+        elif not urlsplit(value).hostname:
+            raise ValueError("has no host")
+        return value.rstrip("/")
+
+    @field_validator("clerk_domain")
+    @classmethod
+    def _check_domain(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if "://" in value or any(char in value for char in "/?# "):
+            raise ValueError("must be a host alone, without a scheme or a path")
+        return value
+
+    @field_validator("clerk_js_url", "clerk_ui_url")
+    @classmethod
+    def _check_optional_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        if not urlsplit(value).hostname:
+            raise ValueError("has no host")
+        return value
+
     @field_validator("mongo_uri")
     @classmethod
     def _check_mongo_uri(cls, value: str | None) -> str | None:
@@ -189,6 +241,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CLERK_PUBLISHABLE_KEY: needed whenever the local stand-in is off (CLERK_MODE="
                 "clerk, or another CLERK_ key is set); copy it from Clerk Dashboard → API keys"
+            )
+        if self.clerk_is_satellite and not (self.clerk_domain or self.clerk_proxy_url):
+            # Clerk's own rule, which otherwise fails only in the browser.
+            raise ValueError(
+                "CLERK_IS_SATELLITE: a satellite needs CLERK_DOMAIN or CLERK_PROXY_URL (Clerk: "
+                '"Missing domain and proxyUrl"); set CLERK_DOMAIN to this app\'s host, such as '
+                "satellite.example.com, or unset CLERK_IS_SATELLITE"
             )
         return self
 

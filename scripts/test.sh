@@ -21,8 +21,4 @@ fi
 ruff check .
 ruff format --check .
 mypy clerk_fullstack tests
-# The stand-in's browser modules: format and lint with Biome, pinned in tools/jscheck.
-jscheck_stamp="tools/jscheck/node_modules/.installed-$(sha256sum tools/jscheck/package-lock.json | cut -c1-16)"
-[ -f "$jscheck_stamp" ] || { npm ci --prefix tools/jscheck --no-audit --no-fund && touch "$jscheck_stamp"; }
-tools/jscheck/node_modules/.bin/biome ci --error-on-warnings --config-path=tools/jscheck clerk_fullstack/local_clerk
 pytest --bench "$@"

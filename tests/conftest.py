@@ -29,6 +29,12 @@ TEST_ENV = {
     "CLERK_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
     "CLERK_AUTHORIZED_PARTIES": "",
     "CLERK_API_URL": "https://api.clerk.com",
+    # Clerk's deployment settings, unset (a developer's shell or .env must not leak in).
+    "CLERK_PROXY_URL": "",
+    "CLERK_DOMAIN": "",
+    "CLERK_IS_SATELLITE": "false",
+    "CLERK_JS_URL": "",
+    "CLERK_UI_URL": "",
     "FRONTEND": TEST_FRONTEND,
     "MONGO_DB": "auth",
     # Long enough that a heartbeat delayed by a busy machine does not interrupt the shared
@@ -37,6 +43,12 @@ TEST_ENV = {
     "REFLEX_ENV_MODE": "dev",
 }
 os.environ.update(TEST_ENV)
+# Clerk's browser SDK, fetched with `npm pack` once and kept across runs (`.data/` is ignored by
+# git); children the tests start (the emulator's command, `reflex run`) inherit it.
+os.environ.setdefault(
+    "CLERK_EMULATOR_CACHE",
+    str(Path(__file__).resolve().parent.parent / ".data" / "clerk-emulator-cache"),
+)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,8 @@ from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
 pytestmark = pytest.mark.unit
 
+LOCAL_ISSUER = f"https://{LOCAL_FRONTEND_API_HOST}"
+
 
 def resolve() -> ClerkInstance:
     return resolve_clerk_instance(load_settings())
@@ -33,10 +35,27 @@ def test_no_clerk_keys_means_local_mode(env: pytest.MonkeyPatch, tmp_path: Path)
     instance = resolve()
     assert instance.local
     assert decode_publishable_key(instance.publishable_key) == LOCAL_FRONTEND_API_HOST
-    assert instance.issuer == "https://clerk.local.invalid"
+    assert instance.issuer == LOCAL_ISSUER
     assert instance.jwks_url == "http://127.0.0.1:8123/local-clerk/v1/jwks"
     assert (instance.secret_key or "").startswith("sk_test_")
     assert (instance.webhook_secret or "").startswith("whsec_")
+
+
+def test_local_mode_serves_the_frontend_api_from_the_backend(
+    env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_local_mode(env, tmp_path)
+    # Clerk's deployment settings are for Clerk mode; local mode ignores them.
+    env.setenv("CLERK_PROXY_URL", "https://app.example.com/__clerk")
+    env.setenv("CLERK_DOMAIN", "satellite.example.com")
+    env.setenv("CLERK_IS_SATELLITE", "true")
+    env.setenv("CLERK_JS_URL", "https://cdn.example.com/clerk.browser.js")
+    env.setenv("CLERK_UI_URL", "https://cdn.example.com/ui.browser.js")
+    instance = resolve()
+    assert instance.local
+    assert instance.backend_proxy_path == "/local-clerk"
+    assert (instance.proxy_url, instance.domain, instance.is_satellite) == (None, None, False)
+    assert (instance.clerk_js_url, instance.clerk_ui_url) == (None, None)
 
 
 def test_reading_settings_creates_no_files(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -72,7 +91,7 @@ def test_explicit_local_mode_replaces_configured_clerk_keys(
     instance = resolve()
     assert instance.local
     assert instance.jwt_key is None
-    assert instance.issuer == "https://clerk.local.invalid"
+    assert instance.issuer == LOCAL_ISSUER
     assert instance.api_url.endswith("/local-clerk")
 
 
@@ -83,7 +102,7 @@ def test_the_verifier_trusts_the_stand_in_only_through_its_jwks(
     verifier = SessionVerifier.for_instance(resolve(), load_settings())
     assert isinstance(verifier.key_source, JWKSKeySource)
     assert verifier.key_source.url == "http://127.0.0.1:8124/local-clerk/v1/jwks"
-    assert verifier.issuer == "https://clerk.local.invalid"
+    assert verifier.issuer == LOCAL_ISSUER
 
 
 def test_the_backend_reaches_itself_on_its_bind_address(
@@ -101,6 +120,47 @@ def test_clerk_mode_is_left_alone(env: pytest.MonkeyPatch) -> None:
     assert not instance.local
     assert instance.issuer == f"https://{TEST_HOST}"
     assert instance.jwks_url == "https://api.clerk.com/v1/jwks"
+    assert instance.backend_proxy_path is None
+    assert (instance.proxy_url, instance.domain, instance.is_satellite) == (None, None, False)
+    assert (instance.clerk_js_url, instance.clerk_ui_url) == (None, None)
+
+
+def test_clerk_mode_takes_the_deployment_settings(env: pytest.MonkeyPatch) -> None:
+    env.setenv("CLERK_PROXY_URL", "https://app.example.com/__clerk/")
+    env.setenv("CLERK_DOMAIN", "satellite.example.com")
+    env.setenv("CLERK_IS_SATELLITE", "1")
+    instance = resolve()
+    assert instance.proxy_url == "https://app.example.com/__clerk"
+    assert (instance.domain, instance.is_satellite) == ("satellite.example.com", True)
+    # Clerk's SDK builds script URLs itself from an https:// (or relative) proxy.
+    assert (instance.clerk_js_url, instance.clerk_ui_url) == (None, None)
+    env.setenv("CLERK_PROXY_URL", "/__clerk")
+    assert (resolve().clerk_js_url, resolve().clerk_ui_url) == (None, None)
+
+
+def test_an_http_proxy_gets_explicit_script_urls(env: pytest.MonkeyPatch) -> None:
+    # Clerk's SDK would turn an absolute proxy's script URLs into https:// ones.
+    env.setenv("CLERK_PROXY_URL", "http://127.0.0.1:9000/emulator")
+    instance = resolve()
+    assert instance.clerk_js_url == (
+        "http://127.0.0.1:9000/emulator/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+    )
+    assert (
+        instance.clerk_ui_url == "http://127.0.0.1:9000/emulator/npm/@clerk/ui@1/dist/ui.browser.js"
+    )
+    env.setenv("CLERK_JS_URL", "http://127.0.0.1:9001/clerk.browser.js")
+    instance = resolve()
+    assert instance.clerk_js_url == "http://127.0.0.1:9001/clerk.browser.js"
+    assert (instance.clerk_ui_url or "").endswith("/emulator/npm/@clerk/ui@1/dist/ui.browser.js")
+
+
+def test_configured_script_urls_pass_through(env: pytest.MonkeyPatch) -> None:
+    env.setenv("CLERK_JS_URL", "https://cdn.example.com/clerk.browser.js")
+    env.setenv("CLERK_UI_URL", "https://cdn.example.com/ui.browser.js")
+    instance = resolve()
+    assert instance.clerk_js_url == "https://cdn.example.com/clerk.browser.js"
+    assert instance.clerk_ui_url == "https://cdn.example.com/ui.browser.js"
+    assert instance.proxy_url is None
 
 
 @pytest.mark.parametrize("mode", ["local", "auto"])

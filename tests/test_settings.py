@@ -56,6 +56,16 @@ def test_authorized_parties_are_comma_separated(env: pytest.MonkeyPatch) -> None
         ("CLERK_JWT_KEY", "not a pem", "CLERK_JWT_KEY is not a PEM public key"),
         ("FRONTEND", "localhost:3000", "FRONTEND must start with http"),
         ("MONGO_URI", "postgres://x", "MONGO_URI must start with mongodb://"),
+        ("CLERK_PROXY_URL", "example.com/__clerk", "CLERK_PROXY_URL must start with https://"),
+        ("CLERK_PROXY_URL", "//example.com/__clerk", "CLERK_PROXY_URL must be a path below"),
+        ("CLERK_PROXY_URL", "/", "CLERK_PROXY_URL must be a path below the root"),
+        ("CLERK_PROXY_URL", "https:///__clerk", "CLERK_PROXY_URL has no host"),
+        ("CLERK_DOMAIN", "https://satellite.example.com", "CLERK_DOMAIN must be a host alone"),
+        ("CLERK_DOMAIN", "satellite.example.com/app", "CLERK_DOMAIN must be a host alone"),
+        ("CLERK_IS_SATELLITE", "perhaps", "CLERK_IS_SATELLITE Input should be a valid boolean"),
+        ("CLERK_JS_URL", "cdn.example.com/clerk.js", "CLERK_JS_URL must start with http"),
+        ("CLERK_JS_URL", "https://", "CLERK_JS_URL has no host"),
+        ("CLERK_UI_URL", "ftp://cdn.example.com/ui.js", "CLERK_UI_URL must start with http"),
     ],
 )
 def test_malformed_values_fail_with_a_named_fix(
@@ -66,6 +76,46 @@ def test_malformed_values_fail_with_a_named_fix(
         load_settings()
     assert expected in str(caught.value)
     assert "(" in str(caught.value)  # says how to fix it
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://example.com/__clerk/", "https://example.com/__clerk"),
+        ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+        ("/__clerk/", "/__clerk"),
+        ("", None),
+    ],
+)
+def test_proxy_url_may_be_absolute_or_a_path(
+    env: pytest.MonkeyPatch, value: str, expected: str | None
+) -> None:
+    env.setenv("CLERK_PROXY_URL", value)
+    assert load_settings().clerk_proxy_url == expected
+
+
+def test_deployment_settings_are_unset_by_default(env: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert (settings.clerk_proxy_url, settings.clerk_domain, settings.clerk_is_satellite) == (
+        None,
+        None,
+        False,
+    )
+    assert (settings.clerk_js_url, settings.clerk_ui_url) == (None, None)
+
+
+def test_a_satellite_needs_a_domain_or_a_proxy(env: pytest.MonkeyPatch) -> None:
+    env.setenv("CLERK_IS_SATELLITE", "true")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "CLERK_IS_SATELLITE: a satellite needs CLERK_DOMAIN or CLERK_PROXY_URL" in message
+    assert "Missing domain and proxyUrl" in message  # what Clerk's SDK would say
+    env.setenv("CLERK_DOMAIN", "satellite.example.com")
+    assert load_settings().clerk_domain == "satellite.example.com"
+    env.delenv("CLERK_DOMAIN")
+    env.setenv("CLERK_PROXY_URL", "/__clerk")
+    assert load_settings().clerk_is_satellite
 
 
 def test_jwt_key_accepts_escaped_newlines(env: pytest.MonkeyPatch) -> None:

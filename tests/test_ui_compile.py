@@ -46,7 +46,7 @@ def web(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Path:
 
 def test_the_pinned_clerk_react_is_installed(web: Path) -> None:
     package = json.loads((web / "package.json").read_text())
-    assert package["dependencies"]["@clerk/react"].lstrip("^~=") == CLERK_REACT_VERSION
+    assert package["dependencies"]["@clerk/react"] == CLERK_REACT_VERSION  # exact: .npmrc
     lock = json.loads((web / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@clerk/react"]["version"] == CLERK_REACT_VERSION
     installed = json.loads((web / "node_modules/@clerk/react/package.json").read_text())

@@ -1,23 +1,17 @@
-"""The base class of every Clerk wrapper: imports its tag from `clerk_library()`."""
+"""The base class of every Clerk wrapper: imports its tag from Clerk's pinned `@clerk/react`."""
 
 from __future__ import annotations
-
-from typing import Any, Self
 
 import reflex as rx
 from reflex_base.components.component import MemoizationLeaf
 
-from clerk_fullstack.clerk.library import clerk_library
+from clerk_fullstack.clerk.library import CLERK_REACT
 
 
 class ClerkComponent(rx.Component):
-    """A component exported by Clerk's React SDK (or the local stand-in)."""
+    """A component exported by Clerk's React SDK, in every mode (local mode included)."""
 
-    @classmethod
-    def create(cls, *children: Any, **props: Any) -> Self:
-        """Create the component, importing it from the library chosen at creation time."""
-        props.setdefault("library", clerk_library())
-        return super().create(*children, **props)
+    library = CLERK_REACT
 
 
 class ClerkButton(ClerkComponent, MemoizationLeaf):

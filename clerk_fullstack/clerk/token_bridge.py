@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import passthrough_event_spec
 
-from clerk_fullstack.clerk.library import clerk_library
+from clerk_fullstack.clerk.library import CLERK_REACT
 
 GET_TOKEN_FUNCTION = "window.__clerkGetToken"  # noqa: S105 - a JS name, not a secret
 """The browser-side function `ClerkTokenBridge` registers."""
@@ -73,9 +73,9 @@ class ClerkTokenBridge(rx.Component):
     tag = "ClerkTokenBridge"
 
     def add_imports(self) -> dict[str, Any]:
-        """`useAuth` from the chosen Clerk library, `useEffect` from React."""
+        """`useAuth` from Clerk's React SDK, `useEffect` from React."""
         return {
-            clerk_library(): [rx.ImportVar(tag="useAuth")],
+            CLERK_REACT: [rx.ImportVar(tag="useAuth")],
             "react": [rx.ImportVar(tag="useEffect")],
         }
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from clerk_fullstack.clerk.control import clerk_loading
 from clerk_fullstack.components.clerk_status import clerk_degraded_banner, clerk_failed_banner
+from clerk_fullstack.components.local_banner import local_mode_banner
 from clerk_fullstack.components.navbar import navbar
 
 
@@ -15,6 +16,7 @@ def layout(*children: rx.Component) -> rx.Component:
         navbar(),
         rx.container(
             rx.vstack(
+                local_mode_banner(),
                 clerk_failed_banner(),
                 clerk_degraded_banner(),
                 *children,

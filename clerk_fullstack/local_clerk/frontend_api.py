@@ -148,6 +148,10 @@ def frontend_api_routes(origin_allowed: OriginPolicy) -> list[Route]:
             ),
         ),
         ("/v1/me/sessions/active", methods(GET=_with_path(LocalClerk.active_sessions))),
+        (
+            "/v1/me/sessions/{session_id}/revoke",
+            methods(POST=_with_path(LocalClerk.revoke_session, "session_id")),
+        ),
         ("/v1/me/change_password", methods(POST=_with_form(LocalClerk.change_password))),
         (
             "/v1/me/{rest:path}",

@@ -546,6 +546,21 @@ class LocalClerk:
 
         return self.call(caller, sessions, write=False)
 
+    def revoke_session(self, caller: Caller, session_id: str) -> dict[str, Any]:
+        """`POST /v1/me/sessions/{id}/revoke`: sign another device of the user's out."""
+
+        def revoke(records: Records, client: LocalClient) -> dict[str, Any]:
+            _, user = self._me(records, client, caller)
+            session = records.sessions.get(session_id)
+            if session is None or session.user_id != user.id:
+                raise ResourceNotFoundError("No such session for this user")
+            records.end_session(session.id)
+            ended = session_json(session, user, self.mint(caller), status="revoked")
+            ended["user"] = None
+            return self.envelope(caller, records, client, ended)
+
+        return self.call(caller, revoke)
+
     def update_me(self, caller: Caller, form: Form) -> dict[str, Any]:
         """`PATCH /v1/me`: change names; sends `user.updated`."""
         changed: list[LocalUser] = []

@@ -20,11 +20,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from clerk_fullstack.errors import AppError
 from clerk_fullstack.local_clerk.backend_api import backend_api_routes
 from clerk_fullstack.local_clerk.bundles import SERVED_PACKAGES, bundle_file, ensure_bundles
 from clerk_fullstack.local_clerk.errors import LocalClerkError, ResourceNotFoundError
 from clerk_fullstack.local_clerk.frontend_api import frontend_api_routes
-from clerk_fullstack.local_clerk.instance import LocalClerk
+from clerk_fullstack.local_clerk.instance import TEST_CODE, LocalClerk
 from clerk_fullstack.local_clerk.requests import OriginPolicy, guarded
 
 logger = logging.getLogger(__name__)
@@ -61,11 +62,19 @@ async def script(request: Request) -> Response:
 
 
 async def clerk_error(request: Request, exc: Exception) -> JSONResponse:
-    """Clerk's error envelope, so Clerk's UI shows the message on the right field."""
-    assert isinstance(exc, LocalClerkError)
+    """Clerk's error envelope, so Clerk's UI shows the message on the right field.
+
+    The app's own errors (a body too large, too slow, too many at once) come in the same
+    envelope, with their status and headers."""
+    assert isinstance(exc, AppError)
     logger.info("%s %s refused: %s", request.method, request.url.path, exc.reason)
+    body = (
+        exc.clerk_json()
+        if isinstance(exc, LocalClerkError)
+        else LocalClerkError(exc.message, reason=exc.reason).clerk_json()
+    )
     return JSONResponse(
-        exc.clerk_json(), status_code=exc.status_code, headers={"cache-control": "no-store"}
+        body, status_code=exc.status_code, headers={**exc.headers, "cache-control": "no-store"}
     )
 
 
@@ -96,7 +105,7 @@ def build_emulator(
             ),
         ],
         middleware=middleware,
-        exception_handlers={LocalClerkError: clerk_error},
+        exception_handlers={AppError: clerk_error},
     )
     app.state.clerk = clerk
     app.state.bundles = Bundles()
@@ -111,6 +120,9 @@ async def emulator_lifespan(emulator: Starlette) -> AsyncIterator[None]:
     clerk.loop = asyncio.get_running_loop()
     if clerk.webhooks is not None:
         clerk.webhooks.resume()
+    logger.warning(
+        "Local Clerk emulator: no Clerk account needed; every email code is %s", TEST_CODE
+    )
     prefetch = asyncio.create_task(bundles.roots())
     prefetch.add_done_callback(_log_prefetch_failure)
     try:
