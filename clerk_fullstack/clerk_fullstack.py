@@ -17,7 +17,7 @@ from clerk_fullstack.settings import get_settings
 from clerk_fullstack.startup import start
 
 # Fail at start, with a message naming the variable, on a malformed setting; then resolve the
-# Clerk instance (in local mode this creates the stand-in's secrets on first run).
+# Clerk instance (in local mode this creates the emulator's secrets on first run).
 start()
 
 # App wraps nest by priority, highest outermost: Reflex's error boundary (55) stays outside

@@ -1,7 +1,7 @@
 """The one settings object: every environment variable the app reads, validated at start.
 
 Reading settings has no side effects; what must be created at start (the local Clerk
-stand-in's secrets) is resolved afterwards, by `clerk_instance.get_clerk_instance()`.
+emulator's secrets) is resolved afterwards, by `clerk_instance.get_clerk_instance()`.
 """
 
 from __future__ import annotations
@@ -107,12 +107,12 @@ class Settings(BaseSettings):
     allow_embedded_mongo: bool = False
     """Opt in to the embedded database outside dev (it is always on in dev without MONGO_URI)."""
     data_dir: Path = Path(".data")
-    """Where the embedded database and the local Clerk stand-in keep their files."""
+    """Where the embedded database and the local Clerk emulator keep their files."""
 
     clerk_mode: Literal["auto", "clerk", "local"] = "auto"
-    """`local` runs the offline Clerk stand-in; `auto` picks it when no Clerk keys are set.
+    """`local` runs the offline Clerk emulator; `auto` picks it when no Clerk keys are set.
 
-    Outside dev, `auto` never picks the stand-in: it needs an explicit `local`."""
+    Outside dev, `auto` never picks the emulator: it needs an explicit `local`."""
     clerk_publishable_key: str | None = None
     clerk_secret_key: str | None = None
     clerk_webhook_secret: str | None = None
@@ -138,9 +138,9 @@ class Settings(BaseSettings):
     )
     """Set to `export` by `reflex export` (Reflex's internal variable), which serves nothing."""
     reflex_backend_host: str = "0.0.0.0"  # noqa: S104 - Reflex's default bind
-    """Set by `reflex run --backend-host`; the local Clerk stand-in calls the backend there."""
+    """Set by `reflex run --backend-host`; the local Clerk emulator calls the backend there."""
     reflex_backend_port: int | None = None
-    """Set by `reflex run --backend-port`; the local Clerk stand-in calls the backend there."""
+    """Set by `reflex run --backend-port`; the local Clerk emulator calls the backend there."""
     reflex_redis_url: str | None = None
     """Reflex's own variable: keep every tab's state in Redis, shared by all workers and hosts."""
     web_concurrency: int = Field(default=1, ge=1)
@@ -239,7 +239,7 @@ class Settings(BaseSettings):
     def _check_combination(self) -> Settings:
         if not self.use_local_clerk and not self.clerk_publishable_key:
             raise ValueError(
-                "CLERK_PUBLISHABLE_KEY: needed whenever the local stand-in is off (CLERK_MODE="
+                "CLERK_PUBLISHABLE_KEY: needed whenever the local emulator is off (CLERK_MODE="
                 "clerk, or another CLERK_ key is set); copy it from Clerk Dashboard → API keys"
             )
         if self.clerk_is_satellite and not (self.clerk_domain or self.clerk_proxy_url):
@@ -263,7 +263,7 @@ class Settings(BaseSettings):
 
     @property
     def use_local_clerk(self) -> bool:
-        """Whether the offline Clerk stand-in replaces Clerk."""
+        """Whether the offline Clerk emulator replaces Clerk."""
         if self.clerk_mode == "auto":
             return self.clerk_publishable_key is None and self.clerk_secret_key is None
         return self.clerk_mode == "local"
@@ -278,20 +278,20 @@ def check_for_serving(settings: Settings) -> None:
     """The rules for a process that serves: fail closed outside dev, need keys to verify tokens.
 
     Dev is only what `reflex run` sets (REFLEX_ENV_MODE=dev); anything else, unset included,
-    must opt in to the embedded database, and to the stand-in, which prod refuses outright.
+    must opt in to the embedded database, and to the emulator, which prod refuses outright.
     """
     where = f"REFLEX_ENV_MODE={settings.reflex_env_mode or '(unset)'}"
     if settings.reflex_env_mode == "prod" and settings.use_local_clerk:
         raise ConfigError(
-            "Invalid configuration:\n  CLERK_MODE: the local Clerk stand-in is for development "
+            "Invalid configuration:\n  CLERK_MODE: the local Clerk emulator is for development "
             "only; set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (or CLERK_JWT_KEY) for prod"
         )
     if not settings.is_dev and settings.use_local_clerk and settings.clerk_mode != "local":
         raise ConfigError(
             f"Invalid configuration:\n  CLERK_PUBLISHABLE_KEY is not set, and outside dev mode "
-            f"({where}) the password-less local Clerk stand-in is not picked by itself. Set "
+            f"({where}) the local Clerk emulator (it signs anyone in) is not picked by itself. Set "
             "CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (copy them from Clerk Dashboard → API "
-            "keys), or set CLERK_MODE=local to run the stand-in anyway"
+            "keys), or set CLERK_MODE=local to run the emulator anyway"
         )
     if settings.is_export:
         return  # building files needs no database and no way to fetch signing keys

@@ -1,7 +1,7 @@
 """What the app does once at start, and the one way to undo it (for tests).
 
 `start()` reads and validates the settings, then resolves the Clerk instance, which in local
-mode creates the stand-in's secrets. Both are cached for the life of the process, as is the
+mode creates the emulator's secrets. Both are cached for the life of the process, as is the
 token verifier built from them; `reset_caches()` forgets all of them.
 """
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from pymongo.errors import AutoReconnect
 
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
@@ -140,3 +141,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("bench"):
             item.add_marker(skip)
+
+
+# Clerk's UI waits on real HTTP round trips (a password hash, a first compile in dev): give every
+# browser expectation the same patience as the pages' own 30 s default.
+expect.set_options(timeout=30_000)
+
+TIMINGS = Path(__file__).resolve().parents[1] / "test-artifacts" / "timings.txt"
+"""Figures the browser tests measure (reported, never asserted: these machines are noisy)."""
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    TIMINGS.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if TIMINGS.exists():
+        terminalreporter.section("measured")
+        terminalreporter.write(TIMINGS.read_text())

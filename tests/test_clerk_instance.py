@@ -1,4 +1,4 @@
-"""The Clerk instance resolved at start: when the stand-in applies, what it sets, and no bypass."""
+"""The Clerk instance resolved at start: when the emulator applies, what it sets, and no bypass."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_explicit_local_mode_replaces_configured_clerk_keys(
     assert instance.api_url.endswith("/local-clerk")
 
 
-def test_the_verifier_trusts_the_stand_in_only_through_its_jwks(
+def test_the_verifier_trusts_the_emulator_only_through_its_jwks(
     env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     use_local_mode(env, tmp_path, backend_port=8124)
@@ -164,14 +164,14 @@ def test_configured_script_urls_pass_through(env: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("mode", ["local", "auto"])
-def test_prod_refuses_the_stand_in(env: pytest.MonkeyPatch, tmp_path: Path, mode: str) -> None:
+def test_prod_refuses_the_emulator(env: pytest.MonkeyPatch, tmp_path: Path, mode: str) -> None:
     use_local_mode(env, tmp_path)
     env.setenv("CLERK_MODE", mode)
     env.setenv("REFLEX_ENV_MODE", "prod")
     env.setenv("ALLOW_EMBEDDED_MONGO", "1")
     with pytest.raises(ConfigError) as caught:
         get_settings()
-    assert "CLERK_MODE: the local Clerk stand-in is for development only" in str(caught.value)
+    assert "CLERK_MODE: the local Clerk emulator is for development only" in str(caught.value)
     assert "CLERK_PUBLISHABLE_KEY" in str(caught.value)
     assert not (tmp_path / "local_clerk").exists()
 

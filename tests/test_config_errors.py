@@ -63,9 +63,9 @@ def test_several_workers_without_redis() -> None:
     assert_refused(code, output, "WEB_CONCURRENCY=3: more than one worker needs REFLEX_REDIS_URL")
 
 
-def test_prod_with_nothing_configured_refuses_the_stand_in() -> None:
+def test_prod_with_nothing_configured_refuses_the_emulator() -> None:
     code, output = reflex(backend_only("prod"), {"ALLOW_EMBEDDED_MONGO": "1"})
-    assert_refused(code, output, "CLERK_MODE: the local Clerk stand-in is for development only")
+    assert_refused(code, output, "CLERK_MODE: the local Clerk emulator is for development only")
 
 
 def test_a_malformed_key_fails_every_command_cleanly() -> None:

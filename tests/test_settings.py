@@ -146,7 +146,7 @@ def clear_clerk_keys(env: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("mode", ["preview", None])
-def test_outside_dev_the_stand_in_needs_clerk_mode_local(
+def test_outside_dev_the_emulator_needs_clerk_mode_local(
     env: pytest.MonkeyPatch, mode: str | None
 ) -> None:
     clear_clerk_keys(env)

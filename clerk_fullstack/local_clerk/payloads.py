@@ -40,7 +40,7 @@ def user_data(user: LocalUser) -> dict[str, Any]:
         "last_sign_in_at": user.last_sign_in_at,
         "locked": False,
         "object": "user",
-        "password_enabled": False,
+        "password_enabled": user.password_hash is not None,
         "phone_numbers": [],
         "primary_email_address_id": user.email_address_id,
         "primary_phone_number_id": None,

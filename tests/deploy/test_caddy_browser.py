@@ -1,9 +1,9 @@
 """The multi-host layout on one host: Caddy serves the exported frontend and proxies the backend
 routes to two backend processes on two ports, which share Reflex's state in Redis.
 
-The browser flow runs through the proxy with the local Clerk stand-in: sign up, see the color
-stored by the webhook, reload. Caddy balances the socket round-robin over its own upstream
-list, so each page load's socket lands on the other backend than the one before.
+The browser flow runs through the proxy with the local Clerk emulator and Clerk's own UI: sign
+up, see the color stored by the webhook, reload. Caddy balances the socket round-robin over its
+own upstream list, so each page load's socket lands on the other backend than the one before.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
 def site(
     tmp_path_factory: pytest.TempPathFactory, mongo_uri: str, redis_url: str
 ) -> Iterator[Site]:
-    """Export, two dev backends (the stand-in is dev-only) on Redis, Caddy in front."""
+    """Export, two dev backends (the emulator is dev-only) on Redis, Caddy in front."""
     base = tmp_path_factory.mktemp("caddy-site")
     project = base / "app"
     copy_project(project, also_skip=("bench", "docs"))
@@ -79,7 +79,7 @@ def site(
     origin = f"http://localhost:{caddy_port}"
     settings = {
         "CLERK_MODE": "local",
-        "DATA_DIR": str(base / "data"),  # one stand-in (keys, users) for both backends
+        "DATA_DIR": str(base / "data"),  # one emulator store (keys, users) for both backends
         "FRONTEND": origin,
         "REFLEX_API_URL": origin,
         "MONGO_URI": mongo_uri,
@@ -124,7 +124,7 @@ def test_sign_up_see_the_color_and_reload_through_the_proxy(site: Site, browser:
     try:
         page = context.new_page()
         email = f"proxy-{uuid.uuid4().hex[:8]}@example.org"
-        sign_up(page, site.url, email, "Proxy", "User")
+        sign_up(page, site.url, email)
         color = shown_color(page)
         deadline = time.monotonic() + 20
         while (doc := site.users.find_one({"email": email})) is None:

@@ -2,7 +2,7 @@
 
 Clerk mode runs the production build (`reflex run --env prod`) with the test publishable key; no
 request may leave the machine, so Clerk's script cannot load and `ClerkFailed` must say so.
-Local mode runs `reflex run` with the local Clerk stand-in, to drive the signed-in states.
+Local mode runs `reflex run` with the local Clerk emulator, to drive the signed-in states.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from tests.e2e.ui_app import (
     SCREENSHOTS,
     ReflexApp,
 )
+from tests.helpers.browser import enter_code, fill_sign_up
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.project import copy_project
@@ -141,7 +142,7 @@ def users(child_database: ChildServer) -> Iterator[Collection[dict[str, Any]]]:
 def local_app(
     project: Path, child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """Local mode: `reflex run` with no Clerk keys, so the stand-in signs users in; its URL."""
+    """Local mode: `reflex run` with no Clerk keys, so the emulator signs users in; its URL."""
     frontend_port, backend_port = free_port(), free_port()
     url = f"http://localhost:{frontend_port}"
     settings = {
@@ -163,13 +164,11 @@ def local_app(
 
 
 def sign_up(page: Page, app_url: str) -> str:
-    """Sign up through the stand-in's form; return the email address."""
+    """Sign up through Clerk's own SignUp form (against the emulator); return the email."""
     email = f"ui-{uuid.uuid4().hex[:8]}@example.org"
     page.goto(f"{app_url}{routes.SIGN_UP}")
-    form = page.locator("#local-clerk-sign-up")
-    form.locator("input[name=email_address]").fill(email)
-    form.locator("input[name=first_name]").fill("Ui")
-    form.get_by_role("button", name="Continue").click()
+    fill_sign_up(page, email)
+    enter_code(page)
     page.wait_for_url(f"{app_url}{routes.HOME}")
     return email
 
@@ -227,7 +226,7 @@ class TestOfflineAgainstClerk:
 
 
 class TestFavoriteColorStates:
-    """Local mode: the stand-in signs users in; the test controls the app's MongoDB."""
+    """Local mode: the emulator signs users in; the test controls the app's MongoDB."""
 
     def test_signed_out_page_asks_to_sign_in(self, local_app: str, page: Page) -> None:
         page.goto(f"{local_app}{routes.FAVORITE_COLOR}")

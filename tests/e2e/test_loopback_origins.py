@@ -1,7 +1,7 @@
 """Dev mode works on whatever loopback origin serves it: 127.0.0.1, a non-default port, no FRONTEND.
 
 Reflex moves to another port when 3000 is busy; the page must still reach its socket and the
-stand-in, and its session tokens must still pass the backend's `azp` check.
+Clerk emulator, and its session tokens must still pass the backend's `azp` check.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.test_standin_browser import (
+from tests.e2e.test_emulator_browser import (
     BANNER,
     RunningApp,
     context,
     eventually,
+    local_app,
     new_email,
     shot,
-    standin_app,
 )
 from tests.helpers.browser import shown_color, sign_up
 
-__all__ = ["context"]  # the fresh-profile fixture, shared with the stand-in suite
+__all__ = ["context"]  # the fresh-profile fixture, shared with the emulator suite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """`reflex run` on free ports with nothing configured, opened at http://127.0.0.1:<port>."""
-    with standin_app(tmp_path_factory.mktemp("loopback"), "127.0.0.1", set_frontend=False) as app:
+    with local_app(tmp_path_factory.mktemp("loopback"), "127.0.0.1", set_frontend=False) as app:
         yield app
 
 
@@ -42,7 +42,7 @@ def test_sign_up_on_127_0_0_1_and_a_free_port(app: RunningApp, context: BrowserC
     expect(page.get_by_text("Clerk could not be loaded")).to_have_count(0)
 
     email = new_email("loopback")
-    sign_up(page, app.url, email, "Grace", "Hopper")
+    sign_up(page, app.url, email)
     color = shown_color(page)
     doc = eventually(lambda: app.user_by_email(email), "the user.created webhook")
     assert color == doc["favoriteColor"]

@@ -1,18 +1,28 @@
-"""Factories for the local Clerk stand-in's tests: local-mode settings, an app on a real port."""
+"""Factories for the local Clerk emulator's tests: local-mode settings, an app on a real port."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from granian.constants import Interfaces
 from granian.server.embed import Server
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from clerk_fullstack.local_clerk.config import emulator_config
+from clerk_fullstack.local_clerk.delivery import WebhookSender
+from clerk_fullstack.local_clerk.instance import LocalClerk
+from clerk_fullstack.local_clerk.requests import OriginPolicy, loopback_origins
+from clerk_fullstack.local_clerk.server import build_emulator
+from clerk_fullstack.local_clerk.signing_key import load_signing_key
+from clerk_fullstack.local_clerk.store import UserStore
 from clerk_fullstack.startup import reset_caches
 from tests.helpers.mongo import free_port
 from tests.helpers.tokens import TEST_FRONTEND
@@ -29,7 +39,9 @@ CLERK_VARIABLES = (
 def use_local_mode(
     env: pytest.MonkeyPatch, data_dir: Path, *, backend_port: int | None = None
 ) -> None:
-    """Settings as on a machine with no Clerk keys: `auto` mode picks the stand-in."""
+    """Settings as on a machine with no Clerk keys: `auto` mode picks the local emulator.
+
+    The cached settings, Clerk instance and emulator are forgotten, so they follow these."""
     for variable in CLERK_VARIABLES:
         env.delenv(variable, raising=False)
     env.setenv("CLERK_MODE", "auto")
@@ -38,6 +50,10 @@ def use_local_mode(
     if backend_port is not None:
         env.setenv("REFLEX_BACKEND_PORT", str(backend_port))
     reset_caches()
+    # Imported here: the emulator's module loads Reflex, which most users of this need not.
+    from clerk_fullstack.local_clerk.in_app import get_local_clerk
+
+    get_local_clerk.cache_clear()
 
 
 def _answers(port: int) -> bool:
@@ -65,3 +81,38 @@ async def serve_http(app: ASGIApp, port: int | None = None) -> AsyncIterator[str
     finally:
         server.stop()  # type: ignore[no-untyped-call]
         await asyncio.wait_for(task, timeout=10)
+
+
+def standalone_clerk(
+    folder: Path,
+    *,
+    webhooks: WebhookSender | None = None,
+    clock: Callable[[], float] = time.time,
+    default_party: str = TEST_FRONTEND,
+) -> LocalClerk:
+    """An emulator on its own data folder, made as `python -m clerk_fullstack.local_clerk`
+    makes it (no app settings involved)."""
+    config = emulator_config(folder, "http://127.0.0.1:4010")
+    return LocalClerk(
+        store=UserStore(folder, clock=clock),
+        signing_key=load_signing_key(folder),
+        issuer=config.issuer,
+        secret_key=config.secret_key,
+        webhooks=webhooks,
+        default_party=default_party,
+    )
+
+
+def standalone_emulator(
+    clerk: LocalClerk, origin_allowed: OriginPolicy = loopback_origins
+) -> Starlette:
+    """The emulator's ASGI app for `clerk`, with the standalone Origin rule by default."""
+    return build_emulator(clerk, origin_allowed, cors=True)
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(app: ASGIApp, peer: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """A client calling `app` in process, as if from `peer`."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

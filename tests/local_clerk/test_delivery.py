@@ -1,11 +1,9 @@
-"""Stand-in webhook delivery over real HTTP: retries with backoff on non-2xx, as Svix does."""
+"""Emulator webhook delivery over real HTTP: retries with backoff on non-2xx, as Svix does."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,18 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from svix.webhooks import Webhook
 
-from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk_instance import get_clerk_instance
 from clerk_fullstack.local_clerk.config import new_webhook_secret
 from clerk_fullstack.local_clerk.delivery import WebhookSender
-from clerk_fullstack.local_clerk.instance import get_local_clerk
 from clerk_fullstack.local_clerk.payloads import user_event
 from clerk_fullstack.local_clerk.store import LocalUser
 from clerk_fullstack.models import User
-from clerk_fullstack.startup import reset_caches
-from tests.helpers.local_clerk import serve_http, use_local_mode
+from tests.helpers.emulator import PASSWORD, Emulator, stored_user
+from tests.helpers.local_clerk import serve_http
 from tests.helpers.mongo import free_port
-from tests.helpers.tokens import TEST_FRONTEND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -105,33 +100,21 @@ async def test_an_unreachable_endpoint_is_retried() -> None:
     assert [(a.attempt, a.status_code) for a in sender.attempts] == [(1, None), (2, None)]
 
 
-async def test_sign_up_reaches_mongo_after_the_app_first_fails(
-    env: pytest.MonkeyPatch, tmp_path: Path, clean_db: None
-) -> None:
-    port = free_port()
-    use_local_mode(env, tmp_path, backend_port=port)
-    stand_in = get_local_clerk()
-    async with serve_http(build_api(), port) as app_url:
-        # The stand-in delivers through a proxy that answers 503 twice before passing it on.
-        endpoint = FlakyEndpoint([503, 503], forward_to=f"{app_url}/webhooks")
-        async with serve_http(endpoint.app) as proxy_url:
-            stand_in.webhooks = WebhookSender(
-                f"{proxy_url}/webhooks",
-                get_clerk_instance().webhook_secret or "",
-                retry_delays=(0.5, 0.5),
-            )
-            async with httpx.AsyncClient(base_url=app_url) as client:
-                response = await client.post(
-                    "/local-clerk/v1/client/sign_ups",
-                    json={"email_address": "late@example.org", "first_name": "Late"},
-                    headers={"origin": TEST_FRONTEND},
-                )
-                signed_in: dict[str, Any] = response.json()
-                assert await User.find_one(User.clerk_user_id == signed_in["user"]["id"]) is None
-                await stand_in.webhooks.wait_idle()
-    reset_caches()
+async def test_sign_up_reaches_mongo_after_the_app_first_fails(emulator: Emulator) -> None:
+    # The emulator delivers through a proxy that answers 503 twice before passing it on.
+    endpoint = FlakyEndpoint([503, 503], forward_to=f"{emulator.url}/webhooks")
+    async with serve_http(endpoint.app) as proxy_url:
+        emulator.local.webhooks = WebhookSender(
+            f"{proxy_url}/webhooks",
+            get_clerk_instance().webhook_secret or "",
+            retry_delays=(0.5, 0.5),
+        )
+        body = await emulator.browser().sign_up("late@example.org", PASSWORD, "Late")
+        user_id = body["response"]["created_user_id"]
+        assert await User.find_one(User.clerk_user_id == user_id) is None
+        await emulator.delivered()
 
-    assert [a.status_code for a in stand_in.webhooks.attempts] == [503, 503, 200]
-    doc = await User.get_pymongo_collection().find_one({"clerkUserId": signed_in["user"]["id"]})
+    assert [a.status_code for a in emulator.webhooks.attempts] == [503, 503, 200]
+    doc = await stored_user(user_id)
     assert doc is not None
     assert (doc["email"], doc["firstName"], doc["lastName"]) == ("late@example.org", "Late", None)

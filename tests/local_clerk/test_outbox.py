@@ -1,4 +1,4 @@
-"""Stand-in webhooks survive a restart: pending messages live in the data folder and resume."""
+"""Emulator webhooks survive a restart: pending messages live in the data folder and resume."""
 
 from __future__ import annotations
 
@@ -7,24 +7,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk_instance import get_clerk_instance
 from clerk_fullstack.local_clerk.config import new_webhook_secret
 from clerk_fullstack.local_clerk.delivery import WebhookSender
-from clerk_fullstack.local_clerk.instance import get_local_clerk
 from clerk_fullstack.local_clerk.outbox import Outbox
 from clerk_fullstack.models import User
-from clerk_fullstack.startup import reset_caches
-from tests.helpers.local_clerk import serve_http, use_local_mode
+from tests.helpers.emulator import PASSWORD, Emulator, stored_user
+from tests.helpers.local_clerk import serve_http
 from tests.helpers.mongo import free_port
-from tests.helpers.tokens import TEST_FRONTEND
 from tests.local_clerk.test_delivery import FlakyEndpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -59,39 +55,27 @@ async def eventually(check: Any, what: str, seconds: float = 20.0) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_a_503_then_a_restart_still_reaches_mongo(
-    env: pytest.MonkeyPatch, tmp_path: Path, clean_db: None
-) -> None:
-    port = free_port()
-    use_local_mode(env, tmp_path, backend_port=port)
-    stand_in = get_local_clerk()
+async def test_a_503_then_a_restart_still_reaches_mongo(emulator: Emulator) -> None:
     secret = get_clerk_instance().webhook_secret or ""
-    folder = tmp_path / "local_clerk" / "outbox"
-    async with serve_http(build_api(), port) as app_url:
-        endpoint = FlakyEndpoint([503], forward_to=f"{app_url}/webhooks")
-        async with serve_http(endpoint.app) as proxy_url:
-            url = f"{proxy_url}/webhooks"
-            stand_in.webhooks = WebhookSender(
-                url, secret, retry_delays=(1.0, 1.0), outbox=Outbox(folder)
-            )
-            async with httpx.AsyncClient(base_url=app_url) as client:
-                response = await client.post(
-                    "/local-clerk/v1/client/sign_ups",
-                    json={"email_address": "restart@example.org", "first_name": "Re"},
-                    headers={"origin": TEST_FRONTEND},
-                )
-            user_id = response.json()["user"]["id"]
-            await eventually(lambda: pending_attempts(folder) == [1], "the 503 to be recorded")
-            stand_in.webhooks.cancel()  # the process dies before its retry
-            await asyncio.sleep(0.1)
-            assert await User.find_one(User.clerk_user_id == user_id) is None
+    folder = emulator.local.store.directory / "outbox"
+    endpoint = FlakyEndpoint([503], forward_to=f"{emulator.url}/webhooks")
+    async with serve_http(endpoint.app) as proxy_url:
+        url = f"{proxy_url}/webhooks"
+        dying = WebhookSender(url, secret, retry_delays=(1.0, 1.0), outbox=Outbox(folder))
+        emulator.local.webhooks = dying
+        body = await emulator.browser().sign_up("restart@example.org", PASSWORD, "Re")
+        user_id = body["response"]["created_user_id"]
+        await eventually(lambda: pending_attempts(folder) == [1], "the 503 to be recorded")
+        dying.cancel()  # the process dies before its retry
+        await dying.wait_idle()
+        assert await User.find_one(User.clerk_user_id == user_id) is None
 
-            restarted = WebhookSender(url, secret, retry_delays=(1.0, 1.0), outbox=Outbox(folder))
-            restarted.resume()
-            await restarted.wait_idle()
-    reset_caches()
+        restarted = WebhookSender(url, secret, retry_delays=(1.0, 1.0), outbox=Outbox(folder))
+        emulator.local.webhooks = restarted
+        restarted.resume()
+        await restarted.wait_idle()
     assert [(a.attempt, a.status_code) for a in restarted.attempts] == [(2, 200)]
-    doc = await User.get_pymongo_collection().find_one({"clerkUserId": user_id})
+    doc = await stored_user(user_id)
     assert doc is not None and doc["email"] == "restart@example.org"
     assert pending_attempts(folder) == []
 

@@ -1,8 +1,9 @@
-"""Stand-in webhook payloads and signatures: exactly what the app's own webhook checks accept."""
+"""Emulator webhook payloads and signatures: exactly what the app's own webhook checks accept."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +18,8 @@ from clerk_fullstack.events import (
 )
 from clerk_fullstack.local_clerk.config import new_webhook_secret
 from clerk_fullstack.local_clerk.delivery import new_message_id, signed_headers
-from clerk_fullstack.local_clerk.payloads import user_deleted_event, user_event
+from clerk_fullstack.local_clerk.passwords import hash_password
+from clerk_fullstack.local_clerk.payloads import user_data, user_deleted_event, user_event
 from clerk_fullstack.local_clerk.store import LocalUser
 from tests.helpers.payloads import DOCUMENTED_USER_CREATED
 
@@ -40,6 +42,14 @@ def test_user_events_have_clerks_documented_keys() -> None:
     assert set(DOCUMENTED_USER_CREATED["data"]) <= set(event["data"])
     address = event["data"]["email_addresses"][0]
     assert set(DOCUMENTED_USER_CREATED["data"]["email_addresses"][0]) <= set(address)
+
+
+def test_password_enabled_says_whether_the_user_has_a_password() -> None:
+    assert user_data(USER)["password_enabled"] is False
+    with_password = replace(USER, password_hash=hash_password("correct horse battery"))
+    data = user_data(with_password)
+    assert data["password_enabled"] is True
+    assert "scrypt" not in json.dumps(data)
 
 
 @pytest.mark.parametrize("event_type", ["user.created", "user.updated"])

@@ -1,4 +1,4 @@
-"""Stand-in session tokens: Clerk's v2 shape, and accepted by the app's own verification."""
+"""Emulator session tokens: Clerk's v2 shape, and accepted by the app's own verification."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from clerk_fullstack.auth.tokens import verify_token
 from clerk_fullstack.errors import TokenVerificationError
-from clerk_fullstack.local_clerk.session_tokens import issue_session_token
+from clerk_fullstack.local_clerk.session_tokens import SESSION_TOKEN_CATEGORY, issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
 
 pytestmark = pytest.mark.unit
@@ -36,13 +36,20 @@ def issue(key: LocalSigningKey, **overrides: int) -> str:
     )
 
 
-def test_header_is_rs256_with_the_key_id(key: LocalSigningKey) -> None:
-    assert jwt.get_unverified_header(issue(key)) == {"alg": "RS256", "kid": key.kid, "typ": "JWT"}
+def test_header_is_rs256_with_the_key_id_and_the_session_category(key: LocalSigningKey) -> None:
+    assert jwt.get_unverified_header(issue(key)) == {
+        "alg": "RS256",
+        "kid": key.kid,
+        "typ": "JWT",
+        "cat": "cl_B7d4PD111AAA",
+    }
+    assert SESSION_TOKEN_CATEGORY == "cl_B7d4PD111AAA"
 
 
 def test_claims_are_clerks_v2_session_claims(key: LocalSigningKey) -> None:
     now = int(time.time())
     claims = jwt.decode(issue(key, now=now), options={"verify_signature": False})
+    jti = claims.pop("jti")
     assert claims == {
         "azp": PARTY,
         "exp": now + 60,
@@ -51,9 +58,18 @@ def test_claims_are_clerks_v2_session_claims(key: LocalSigningKey) -> None:
         "iss": ISSUER,
         "nbf": now - 10,
         "sid": "sess_abc",
+        "sts": "active",
         "sub": "user_abc",
         "v": 2,
     }
+    assert isinstance(jti, str) and len(jti) == 20
+
+
+def test_each_token_has_its_own_id(key: LocalSigningKey) -> None:
+    now = int(time.time())
+    ids = {jwt.decode(issue(key, now=now), options={"verify_signature": False})["jti"]}
+    ids.add(jwt.decode(issue(key, now=now), options={"verify_signature": False})["jti"])
+    assert len(ids) == 2
 
 
 def test_fva_counts_minutes_since_sign_in(key: LocalSigningKey) -> None:
@@ -62,7 +78,7 @@ def test_fva_counts_minutes_since_sign_in(key: LocalSigningKey) -> None:
     assert jwt.decode(token, options={"verify_signature": False})["fva"] == [3, -1]
 
 
-def test_the_apps_verifier_accepts_it_with_the_stand_ins_key(key: LocalSigningKey) -> None:
+def test_the_apps_verifier_accepts_it_with_the_emulators_key(key: LocalSigningKey) -> None:
     claims = verify_token(
         issue(key), key.private_key.public_key(), issuer=ISSUER, authorized_parties=[PARTY]
     )

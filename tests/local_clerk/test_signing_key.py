@@ -1,4 +1,4 @@
-"""The stand-in's key and secrets: generated once, kept private, published as Clerk's JWKS is."""
+"""The emulator's key and secrets: generated once, kept private, published as Clerk's JWKS is."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Fixtures for the sync tests: the stand-in served over real HTTP."""
+"""Fixtures for the sync tests: the app with the local Clerk emulator, served over real HTTP."""
 
 from __future__ import annotations
 
-from tests.helpers.stand_in import stand_in
+from tests.helpers.emulator import emulator
 
-__all__ = ["stand_in"]
+__all__ = ["emulator"]

@@ -16,8 +16,8 @@ from clerk_fullstack.sync.clerk_api import (
     retry_after_seconds,
 )
 from clerk_fullstack.sync.reconcile import reconcile
+from tests.helpers.emulator import stored_users
 from tests.helpers.mongo import free_port
-from tests.helpers.stand_in import stored_users
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, clerk_user
 
 pytestmark = pytest.mark.integration

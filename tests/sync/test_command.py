@@ -13,8 +13,8 @@ from clerk_fullstack.settings import encode_publishable_key
 from clerk_fullstack.sync.__main__ import parse_args
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines
+from tests.helpers.emulator import Emulator, stored_users
 from tests.helpers.mongo import free_port
-from tests.helpers.stand_in import StandIn, stored_users
 from tests.helpers.tokens import TEST_HOST
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
@@ -36,32 +36,32 @@ async def run_command(*args: str, **env: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_the_command_recovers_missed_webhooks(stand_in: StandIn) -> None:
-    gone = await stand_in.sign_up("gone@example.org")
-    await stand_in.pause_webhooks()
-    new = await stand_in.sign_up("new@example.org", "New")
-    await stand_in.delete(gone)
+async def test_the_command_recovers_missed_webhooks(emulator: Emulator) -> None:
+    gone = await emulator.sign_up("gone@example.org")
+    await emulator.pause_webhooks()
+    new = await emulator.sign_up("new@example.org", "New")
+    await emulator.delete(gone)
 
     status, out, err = await run_command("--dry-run")
     assert status == 0, err
     assert "Dry run" in out and "created: 1" in out and "missing: 1" in out
-    assert set(await stored_users()) == {gone["user"]["id"]}
+    assert set(await stored_users()) == {gone.user_id}
 
     status, out, err = await run_command("--delete-missing")
     assert status == 0, err
     assert "created: 1\nupdated: 0\nunchanged: 0\nkept deleted: 0\ndeleted: 1\nmissing: 1" in out
-    assert f"  {gone['user']['id']}" in out
+    assert f"  {gone.user_id}" in out
     assert "read 1/1 users: 1 created" in err  # plain progress lines: stderr is a pipe
-    assert set(await stored_users()) == {new["user"]["id"]}
+    assert set(await stored_users()) == {new.user_id}
 
 
-async def test_the_command_fails_with_a_reason_and_a_nonzero_status(stand_in: StandIn) -> None:
+async def test_the_command_fails_with_a_reason_and_a_nonzero_status(emulator: Emulator) -> None:
     status, out, err = await run_command(
         CLERK_MODE="clerk",
         CLERK_PUBLISHABLE_KEY=encode_publishable_key(TEST_HOST),
-        CLERK_SECRET_KEY="sk_test_not_the_stand_ins",
+        CLERK_SECRET_KEY="sk_test_not_the_emulators",
         CLERK_WEBHOOK_SECRET=TEST_WEBHOOK_SECRET,
-        CLERK_API_URL=f"http://127.0.0.1:{stand_in.port}/local-clerk",
+        CLERK_API_URL=f"http://127.0.0.1:{emulator.port}/local-clerk",
     )
     assert status == 1
     assert "Sync failed: GET /v1/users/count was refused: The secret key is missing" in err

@@ -1,0 +1,164 @@
+"""Clerk's browser SDK as the emulator serves it: versions pinned together, checked, served.
+
+The lock pins @clerk/react and @clerk/shared to what the app's frontend installs, and clerk-js
+and ui to the majors that @clerk/shared loads; the emulator serves the pinned files whatever
+version a script URL names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from clerk_fullstack.clerk.library import CLERK_JS_MAJOR, CLERK_REACT_VERSION, CLERK_UI_MAJOR
+from clerk_fullstack.local_clerk.bundles import (
+    CLERK_JS,
+    CLERK_UI,
+    LOCK_FILE,
+    BundleError,
+    PinnedPackage,
+    bundle_file,
+    ensure_package,
+    integrity_of,
+    package_dir,
+    pinned,
+    pinned_packages,
+)
+from tests.helpers.local_clerk import asgi_client, standalone_clerk, standalone_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+REFLEX_LOCK = ROOT / "reflex.lock"
+CLERK_REACT = "@clerk/react"
+CLERK_SHARED = "@clerk/shared"
+
+
+def reflex_locked(name: str) -> str:
+    """The version `reflex.lock/package-lock.json` installs for `name`."""
+    lock = json.loads((REFLEX_LOCK / "package-lock.json").read_text())
+    version: str = lock["packages"][f"node_modules/{name}"]["version"]
+    return version
+
+
+def major(version: str) -> str:
+    return version.split(".")[0]
+
+
+# -- the pins ------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_the_lock_pins_the_four_packages_exactly() -> None:
+    packages = pinned_packages()
+    assert set(packages) == {CLERK_REACT, CLERK_SHARED, CLERK_JS, CLERK_UI}
+    for package in packages.values():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", package.version), package
+        assert package.integrity.startswith("sha512-"), package
+
+
+@pytest.mark.unit
+def test_clerk_react_is_the_same_version_everywhere() -> None:
+    assert pinned(CLERK_REACT).version == reflex_locked(CLERK_REACT) == CLERK_REACT_VERSION
+    # The app's frontend asks for exactly that version, not a range.
+    dependencies = json.loads((REFLEX_LOCK / "package.json").read_text())["dependencies"]
+    assert dependencies[CLERK_REACT] == CLERK_REACT_VERSION
+
+
+@pytest.mark.unit
+def test_clerk_shared_is_the_version_the_frontend_installs() -> None:
+    assert pinned(CLERK_SHARED).version == reflex_locked(CLERK_SHARED)
+
+
+@pytest.mark.integration
+def test_clerk_js_and_ui_are_the_majors_clerk_shared_loads() -> None:
+    shared = ensure_package(pinned(CLERK_SHARED)) / "dist"
+    selector = (shared / "versionSelector.mjs").read_text()
+    loader = (shared / "loadClerkJsScript.mjs").read_text()
+    js_default = re.search(r'versionSelector = \(\w+, packageVersion = "([\d.]+)"\)', selector)
+    ui_default = re.search(r'versionSelector\(__internal_clerkUIVersion, "([\d.]+)"\)', loader)
+    assert js_default and ui_default, "@clerk/shared's script loader changed: update this test"
+    assert major(pinned(CLERK_JS).version) == major(js_default[1]) == CLERK_JS_MAJOR
+    assert major(pinned(CLERK_UI).version) == major(ui_default[1]) == CLERK_UI_MAJOR
+
+
+# -- fetching and checking -----------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_package_that_fails_its_integrity_check_is_refused(tmp_path: Path) -> None:
+    real = pinned(CLERK_SHARED)
+    tampered = PinnedPackage(real.name, real.version, integrity_of(b"another tarball"))
+    with pytest.raises(BundleError, match="does not match the integrity"):
+        ensure_package(tampered, tmp_path)
+    assert not package_dir(tampered, tmp_path).exists()
+
+
+@pytest.mark.integration
+def test_a_checked_package_is_unpacked_once(tmp_path: Path) -> None:
+    real = pinned(CLERK_SHARED)
+    root = ensure_package(real, tmp_path)
+    assert root == package_dir(real, tmp_path)
+    assert json.loads((root / "package.json").read_text())["version"] == real.version
+    marker = root / ".complete"
+    before = marker.stat().st_mtime_ns
+    assert ensure_package(real, tmp_path) == root
+    assert marker.stat().st_mtime_ns == before
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["", ".", "..", "../package.json", "a/b.js", ".complete", "-x"])
+def test_only_plain_file_names_of_dist_are_served(tmp_path: Path, name: str) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / ".complete").touch()
+    assert bundle_file(tmp_path, name) is None
+
+
+@pytest.mark.unit
+def test_the_lock_file_ships_with_the_package() -> None:
+    assert LOCK_FILE.name == "clerk-packages.lock.json" and LOCK_FILE.is_file()
+
+
+# -- serving -------------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("path", "package", "file"),
+    [
+        ("/npm/@clerk/clerk-js@6/dist/clerk.browser.js", CLERK_JS, "clerk.browser.js"),
+        ("/npm/@clerk/clerk-js@6.40.0/dist/clerk.browser.js", CLERK_JS, "clerk.browser.js"),
+        ("/npm/@clerk/ui@1/dist/ui.browser.js", CLERK_UI, "ui.browser.js"),
+        ("/npm/@clerk/ui@1.41.0/dist/ui.browser.js", CLERK_UI, "ui.browser.js"),
+    ],
+)
+async def test_the_pinned_scripts_are_served_for_any_version(
+    tmp_path: Path, path: str, package: str, file: str
+) -> None:
+    async with asgi_client(standalone_emulator(standalone_clerk(tmp_path))) as client:
+        response = await client.get(path, headers={"origin": "http://localhost:3000"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    expected = ensure_package(pinned(package)) / "dist" / file
+    assert response.content == expected.read_bytes()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/npm/@clerk/backend@1/dist/index.js",
+        "/npm/@clerk/shared@4/dist/versionSelector.mjs",
+        "/npm/@clerk/clerk-js@6/dist/no-such-file.js",
+        "/npm/@clerk/clerk-js@6/dist/..%2fpackage.json",
+        "/npm/@clerk/clerk-js@6/dist/..%2f..%2f..%2fclerk-packages.lock.json",
+        "/npm/@clerk/clerk-js@6/dist/%2e%2e",
+        "/npm/@clerk/clerk-js@6/dist/.complete",
+    ],
+)
+async def test_nothing_else_is_served(tmp_path: Path, path: str) -> None:
+    async with asgi_client(standalone_emulator(standalone_clerk(tmp_path))) as client:
+        response = await client.get(path)
+    assert response.status_code == 404
