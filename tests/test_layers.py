@@ -121,3 +121,30 @@ def test_no_import_cycles() -> None:
 
     for module in sorted(GRAPH):
         visit(module, ())
+
+
+EMULATOR = "clerk_fullstack.local_clerk"
+EMULATOR_DOORS = {
+    # The app module wires the emulator into the backend, with one call (`serve_in`).
+    "clerk_fullstack.clerk_fullstack": {"clerk_fullstack.local_clerk.in_app"},
+    # Local mode's configuration is the emulator's keys and URL; nothing is wired in here.
+    "clerk_fullstack.clerk_instance": {"clerk_fullstack.local_clerk.config"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if not m.startswith(EMULATOR)))
+def test_only_the_app_module_wires_the_emulator_in(module: str) -> None:
+    reached = {target for target in GRAPH[module] if target.startswith(EMULATOR)}
+    assert reached <= EMULATOR_DOORS.get(module, set()), f"{module} imports {sorted(reached)}"
+
+
+def test_the_app_module_wires_the_emulator_in_with_one_call() -> None:
+    tree = ast.parse((PACKAGE / "clerk_fullstack.py").read_text())
+    doors = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "serve_in"
+    ]
+    assert len(doors) == 1
