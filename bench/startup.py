@@ -2,7 +2,7 @@
 
 Runs the README's run command (`./scripts/run.sh`, i.e. venv + pip install, then `reflex run`
 with npm install) in a fresh copy of the repository, with no Clerk keys and no MONGO_URI, so
-the app comes up on the local Clerk stand-in and the embedded MongoDB. It is a measurement,
+the app comes up on the local Clerk emulator and the embedded MongoDB. It is a measurement,
 not a timed test: it prints the figures and never fails on how large they are.
 
     .venv/bin/python bench/startup.py                 # clone HEAD

@@ -303,7 +303,7 @@ class LocalClerk:
 
     def attempt_sign_up(self, caller: Caller, sign_up_id: str, form: Form) -> dict[str, Any]:
         """`…/attempt_verification`: check the code; on success create the user and sign in."""
-        created: list[LocalUser] = []
+        events: list[dict[str, Any]] = []
 
         def attempt_code(records: Records, client: LocalClient) -> dict[str, Any]:
             attempt = self._sign_up(client, sign_up_id)
@@ -338,17 +338,10 @@ class LocalClerk:
                 attempt.created_user_id = user.id
                 attempt.created_session_id = session.id
                 client.last_authentication_strategy = "email_code"
-                created.append(user)
+                events.append(self._user_event("user.created", user, caller))
             return self.envelope(caller, records, client, sign_up_json(attempt))
 
-        result = self.call(caller, attempt_code)
-        for user in created:
-            self._announce(
-                user_event(
-                    "user.created", user, instance_id=self.instance_id, user_agent=caller.user_agent
-                )
-            )
-        return result
+        return self._announcing(events, self.call(caller, attempt_code))
 
     # -- sign-in ---------------------------------------------------------------------------
 
@@ -563,7 +556,7 @@ class LocalClerk:
 
     def update_me(self, caller: Caller, form: Form) -> dict[str, Any]:
         """`PATCH /v1/me`: change names; sends `user.updated`."""
-        changed: list[LocalUser] = []
+        events: list[dict[str, Any]] = []
 
         def update(records: Records, client: LocalClient) -> dict[str, Any]:
             _, user = self._me(records, client, caller)
@@ -571,21 +564,14 @@ class LocalClerk:
                 if name in form:
                     setattr(user, name, clean_name(form[name], name))
             user.updated_at = max(now_ms(), user.updated_at + 1)
-            changed.append(user)
+            events.append(self._user_event("user.updated", user, caller))
             return self.envelope(caller, records, client, user_json(user))
 
-        result = self.call(caller, update)
-        for user in changed:
-            self._announce(
-                user_event(
-                    "user.updated", user, instance_id=self.instance_id, user_agent=caller.user_agent
-                )
-            )
-        return result
+        return self._announcing(events, self.call(caller, update))
 
     def change_password(self, caller: Caller, form: Form) -> dict[str, Any]:
         """`POST /v1/me/change_password`: needs the current password when one is set."""
-        changed: list[LocalUser] = []
+        events: list[dict[str, Any]] = []
 
         def change(records: Records, client: LocalClient) -> dict[str, Any]:
             session, user = self._me(records, client, caller)
@@ -602,39 +588,41 @@ class LocalClerk:
                 for other in [s for s in records.sessions.values() if s.user_id == user.id]:
                     if other.id != session.id:
                         records.end_session(other.id)
-            changed.append(user)
+            events.append(self._user_event("user.updated", user, caller))
             return self.envelope(caller, records, client, user_json(user))
 
-        result = self.call(caller, change)
-        for user in changed:
-            self._announce(
-                user_event(
-                    "user.updated", user, instance_id=self.instance_id, user_agent=caller.user_agent
-                )
-            )
-        return result
+        return self._announcing(events, self.call(caller, change))
 
     def delete_me(self, caller: Caller) -> dict[str, Any]:
         """`DELETE /v1/me`: delete the account and every session; sends `user.deleted`."""
-        deleted: list[str] = []
+        events: list[dict[str, Any]] = []
 
         def delete(records: Records, client: LocalClient) -> dict[str, Any]:
             _, user = self._me(records, client, caller)
             records.delete_user(user.id)
-            deleted.append(user.id)
+            events.append(
+                user_deleted_event(
+                    user.id, instance_id=self.instance_id, user_agent=caller.user_agent
+                )
+            )
             stub = {"object": "user", "id": user.id, "deleted": True}
             return self.envelope(caller, records, client, stub)
 
-        result = self.call(caller, delete)
-        for user_id in deleted:
-            self._announce(
-                user_deleted_event(
-                    user_id, instance_id=self.instance_id, user_agent=caller.user_agent
-                )
-            )
-        return result
+        return self._announcing(events, self.call(caller, delete))
 
     # -- webhooks --------------------------------------------------------------------------
+
+    def _user_event(self, event_type: str, user: LocalUser, caller: Caller) -> dict[str, Any]:
+        """`user.created` or `user.updated` for `user`, as Clerk sends it."""
+        return user_event(
+            event_type, user, instance_id=self.instance_id, user_agent=caller.user_agent
+        )
+
+    def _announcing(self, events: list[dict[str, Any]], result: T) -> T:
+        """Send what a committed transaction collected, then hand back its result."""
+        for event in events:
+            self._announce(event)
+        return result
 
     def _announce(self, event: dict[str, Any]) -> None:
         """Send the event as a webhook, unless the outage switch drops it."""
