@@ -40,6 +40,12 @@ class TokenErrorReason(StrEnum):
     TOKEN_EXPIRED = "token-expired"
     TOKEN_NOT_ACTIVE_YET = "token-not-active-yet"
     TOKEN_IAT_IN_THE_FUTURE = "token-iat-in-the-future"
+    # Clerk's verifyToken has no reason of its own for these three: it says `token-invalid` for
+    # the machine category, `token-invalid-authorized-parties` for a missing azp, and does not
+    # check `sid` at all.
+    TOKEN_INVALID_CATEGORY = "token-invalid-category"
+    TOKEN_MISSING_SESSION_ID = "token-missing-session-id"
+    TOKEN_MISSING_AUTHORIZED_PARTY = "token-missing-authorized-party"
     SESSION_PENDING = "session-pending"
     JWK_KID_MISMATCH = "jwk-kid-mismatch"
     JWK_REMOTE_FAILED_TO_LOAD = "jwk-remote-failed-to-load"

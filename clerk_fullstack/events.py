@@ -1,4 +1,5 @@
-"""Pure checks for Clerk webhooks: Svix signature verification and typed event parsing."""
+"""Pure checks for Clerk webhooks: Svix signature verification (svix-* or Standard Webhooks
+webhook-* headers) and typed event parsing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from clerk_fullstack.event_fields import optional_str, optional_version, require
 from clerk_fullstack.models import UserProfile
 
 SVIX_HEADERS = ("svix-id", "svix-timestamp", "svix-signature")
+STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+"""The Standard Webhooks names for the same three values."""
 USER_EVENTS = ("user.created", "user.updated", "user.deleted")
 SVIX_ID = re.compile(r"[\x21-\x7e]{1,256}")
 """Printable ASCII, bounded: the id is logged, and Svix's are about 30 characters."""
@@ -57,37 +60,71 @@ class OtherEvent:
 ClerkEvent = UserCreated | UserUpdated | UserDeleted | OtherEvent
 
 
-def check_svix_headers(headers: Mapping[str, str]) -> None:
-    """Refuse missing or malformed svix-* headers with a 400 before any signature work."""
-    missing = [name for name in SVIX_HEADERS if not headers.get(name)]
+@dataclass(frozen=True, slots=True)
+class SignedHeaders:
+    """One delivery's id, timestamp and signature list, all from the same header set."""
+
+    names: tuple[str, str, str]
+    """The header names they came from, for error messages."""
+    msg_id: str
+    timestamp: str
+    signature: str
+
+
+def signed_headers(headers: Mapping[str, str]) -> SignedHeaders:
+    """The svix-* headers if any is present, else the Standard Webhooks webhook-* ones.
+
+    Never a mix: when any svix-* header is sent, the webhook-* ones are ignored, so a partial
+    svix-* set is refused as missing headers rather than completed from the other set. That
+    is the `svix` library's preference too (it reads svix-* before webhook-*). Missing or
+    malformed values are a 400 before any signature work.
+    """
+    names = SVIX_HEADERS if any(name in headers for name in SVIX_HEADERS) else STANDARD_HEADERS
+    missing = [name for name in names if not headers.get(name)]
     if missing:
-        raise WebhookError(
-            f"Missing required headers: {', '.join(missing)}", reason="missing-headers"
-        )
-    if not SVIX_ID.fullmatch(headers["svix-id"]):
-        raise WebhookError("svix-id is not a printable id", reason="invalid-headers")
-    if not SVIX_TIMESTAMP.fullmatch(headers["svix-timestamp"]):
-        raise WebhookError("svix-timestamp is not a Unix time", reason="invalid-timestamp")
-    if len(headers["svix-signature"]) > SVIX_SIGNATURE_MAX:
-        raise WebhookError("svix-signature is too long", reason="invalid-signature")
+        listed = ", ".join(missing)
+        if names is STANDARD_HEADERS and len(missing) == len(names):
+            listed = f"{', '.join(SVIX_HEADERS)} (or {listed})"
+        raise WebhookError(f"Missing required headers: {listed}", reason="missing-headers")
+    id_name, timestamp_name, signature_name = names
+    signed = SignedHeaders(
+        names, headers[id_name], headers[timestamp_name], headers[signature_name]
+    )
+    if not SVIX_ID.fullmatch(signed.msg_id):
+        raise WebhookError(f"{id_name} is not a printable id", reason="invalid-headers")
+    if not SVIX_TIMESTAMP.fullmatch(signed.timestamp):
+        raise WebhookError(f"{timestamp_name} is not a Unix time", reason="invalid-timestamp")
+    if len(signed.signature) > SVIX_SIGNATURE_MAX:
+        raise WebhookError(f"{signature_name} is too long", reason="invalid-signature")
+    return signed
 
 
 def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:
-    """Check the Svix signature (±5 minutes) over the raw body; return the decoded JSON."""
-    check_svix_headers(headers)
+    """Check the Svix signature (±5 minutes) over the raw body; return the decoded JSON.
+
+    The headers are svix-* or webhook-* (see `signed_headers`). The signature header may list
+    several space-separated signatures (Clerk sends two while a secret is rotated); the `svix`
+    library accepts the delivery when any one of them matches.
+    """
+    signed = signed_headers(headers)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise WebhookError("Body is not UTF-8 JSON", reason="invalid-json") from None
+    # Only the chosen set, under svix's own names: svix verifies exactly what was checked.
+    chosen = dict(
+        zip(SVIX_HEADERS, (signed.msg_id, signed.timestamp, signed.signature), strict=True)
+    )
     try:
-        Webhook(secret).verify(text, {name: headers[name] for name in SVIX_HEADERS})
+        Webhook(secret).verify(text, chosen)
     except WebhookVerificationError as exc:
         reason = "stale-timestamp" if "timestamp" in str(exc).lower() else "invalid-signature"
         raise WebhookError(f"Webhook verification failed: {exc}", reason=reason) from None
     except (ValueError, TypeError, OverflowError):
         # svix parses the signature list itself: "abc" or "v1abc" raise ValueError there.
         raise WebhookError(
-            "Webhook verification failed: malformed svix-signature", reason="invalid-signature"
+            f"Webhook verification failed: malformed {signed.names[2]}",
+            reason="invalid-signature",
         ) from None
     try:
         return json.loads(text)

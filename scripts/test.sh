@@ -21,4 +21,6 @@ fi
 ruff check .
 ruff format --check .
 mypy clerk_fullstack tests
+# Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
+clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
 pytest --bench "$@"

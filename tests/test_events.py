@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 
 from clerk_fullstack.errors import WebhookError
-from clerk_fullstack.events import OtherEvent, UserCreated, UserDeleted, parse_event, verify_webhook
+from clerk_fullstack.events import (
+    OtherEvent,
+    UserCreated,
+    UserDeleted,
+    parse_event,
+    signed_headers,
+    verify_webhook,
+)
 from tests.helpers.payloads import DOCUMENTED_USER_CREATED, user_created, user_deleted
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET, signed_webhook
 
@@ -85,3 +92,27 @@ def test_verification_reasons() -> None:
     with pytest.raises(WebhookError) as caught:
         verify_webhook(junk_body, junk_headers, TEST_WEBHOOK_SECRET)
     assert caught.value.reason == "invalid-json"
+
+
+def test_webhook_header_names_verify_and_any_listed_signature_matches() -> None:
+    body, headers = signed_webhook(user_created(), prefix="webhook")
+    assert verify_webhook(body, headers, TEST_WEBHOOK_SECRET)["type"] == "user.created"
+    rotated = {**headers, "webhook-signature": f"v1,AAAA {headers['webhook-signature']}"}
+    assert verify_webhook(body, rotated, TEST_WEBHOOK_SECRET)["type"] == "user.created"
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(
+            body, {**headers, "webhook-signature": "v1,AAAA v1,BBBB"}, TEST_WEBHOOK_SECRET
+        )
+    assert caught.value.reason == "invalid-signature"
+
+
+def test_signed_headers_come_from_one_set_svix_first() -> None:
+    _, svix = signed_webhook(b"{}", msg_id="msg_svix")
+    _, standard = signed_webhook(b"{}", msg_id="msg_std", prefix="webhook")
+    assert signed_headers(standard).msg_id == "msg_std"
+    assert signed_headers({**standard, **svix}).msg_id == "msg_svix"
+    with pytest.raises(WebhookError, match="svix-timestamp, svix-signature"):
+        signed_headers({**standard, "svix-id": "msg_svix"})
+    with pytest.raises(WebhookError, match="svix-id") as caught:
+        signed_headers({**standard, "svix-id": ""})
+    assert caught.value.reason == "missing-headers"

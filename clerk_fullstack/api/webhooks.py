@@ -1,4 +1,5 @@
-"""POST /webhooks: Clerk user events, verified with Svix, applied to MongoDB before the 2xx."""
+"""POST /webhooks: Clerk user events, verified with Svix (svix-* or webhook-* headers), applied
+to MongoDB before the 2xx."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from clerk_fullstack.events import (
     UserUpdated,
     describe,
     parse_event,
+    signed_headers,
     verify_webhook,
 )
 
@@ -35,8 +37,9 @@ async def receive_webhook(request: Request) -> JSONResponse:
     if isinstance(event, OtherEvent):
         return message(f"Event {describe(event)} ignored")
     result = await apply_event(event)
-    # The svix-id was checked (short, printable) before the signature.
-    logger.info("Webhook %s for %s: %s", request.headers["svix-id"], event_user_id(event), result)
+    # The message id (svix-id or webhook-id) was checked (short, printable) and signed.
+    msg_id = signed_headers(request.headers).msg_id
+    logger.info("Webhook %s for %s: %s", msg_id, event_user_id(event), result)
     return message(f"Webhook received: user {result}")
 
 

@@ -12,12 +12,21 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from clerk_fullstack.errors import TokenErrorReason as Reason
 from clerk_fullstack.errors import TokenVerificationError, clip
-from clerk_fullstack.origins import origin_allowed
+from clerk_fullstack.origins import is_loopback_origin
 
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 5
 MAX_TOKEN_CHARS = 8192
 """Clerk session tokens are about 1 kB; anything far longer is refused before parsing."""
+TOKEN_TYPE = "JWT"  # noqa: S105 - a header value, not a secret
+"""The only `typ` a header may carry (it may also leave it out), as in Clerk's verifyToken."""
+SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"  # noqa: S105 - a category name, not a secret
+"""The header's `cat` on session tokens (`@clerk/backend`'s JWT_CATEGORY_SESSION_TOKEN)."""
+OTHER_TOKEN_CATEGORIES = {
+    "cl_B7d4PD222AAA": "JWT template",
+    "cl_B7d4PD333AAA": "machine",
+}
+"""Clerk's other token categories, named in rejection messages; every other `cat` is refused too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +51,19 @@ class SessionClaims:
 
 @dataclass(frozen=True, slots=True)
 class TokenHeader:
-    """The parts of an unverified header needed to pick a key."""
+    """The parts of an unverified header needed to pick a key (its `typ` and `cat` were checked)."""
 
     alg: str
     kid: str | None
 
 
 def read_header(token: str) -> TokenHeader:
-    """Read the unverified header and refuse every algorithm but RS256.
+    """Read the unverified header; refuse every algorithm but RS256 and every non-session token.
 
     Anything malformed (too long, not ASCII, a header that is not a JSON object, a `kid` that is
-    not a string, an unsupported `crit`) raises `TokenVerificationError`, never anything else.
+    not a string, an unsupported `crit`, a `typ` other than JWT) raises `TokenVerificationError`,
+    never anything else. A `cat` that is present and not Clerk's session category (a JWT template
+    or machine token, or anything else) raises it with reason `token-invalid-category`.
     """
     if len(token) > MAX_TOKEN_CHARS or not token.isascii():
         raise TokenVerificationError(Reason.TOKEN_INVALID, "Malformed token")
@@ -70,6 +81,17 @@ def read_header(token: str) -> TokenHeader:
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise TokenVerificationError(Reason.TOKEN_INVALID, "Token header 'kid' is not a string")
+    if "typ" in header and header["typ"] != TOKEN_TYPE:
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID, f"Invalid token type {clip(header['typ'])}; expected 'JWT'"
+        )
+    if "cat" in header and header["cat"] != SESSION_TOKEN_CATEGORY:
+        cat = header["cat"]
+        kind = OTHER_TOKEN_CATEGORIES.get(cat) if isinstance(cat, str) else None
+        raise TokenVerificationError(
+            Reason.TOKEN_INVALID_CATEGORY,
+            f"Not a session token: category {clip(cat)}" + (f" ({kind} token)" if kind else ""),
+        )
     return TokenHeader(alg=alg, kid=kid)
 
 
@@ -83,9 +105,10 @@ def verify_token(
     leeway: float = CLOCK_SKEW_SECONDS,
     header: TokenHeader | None = None,
 ) -> SessionClaims:
-    """Verify signature, time claims, issuer and authorized party; return the claims.
+    """Verify header, signature, time claims, issuer, session id and authorized party.
 
     `header` is `read_header(token)` when the caller already has it (each read costs ~50 µs).
+    `authorized_parties` (or `allow_loopback`) make `azp` required, as in Clerk's verifyToken;
     `allow_loopback` also accepts any loopback `azp` (dev mode, served on any local origin).
     Raises `TokenVerificationError` whose reason names the first check that failed.
     """
@@ -133,7 +156,7 @@ def _check_claims(
     leeway: float,
     allow_loopback: bool = False,
 ) -> SessionClaims:
-    """The checks PyJWT leaves to us: iat, sub, azp and the session status."""
+    """The checks PyJWT leaves to us: iat, sub, sid, azp and the session status."""
     iat = claims.get("iat")
     if iat is not None:
         if not isinstance(iat, int | float) or isinstance(iat, bool):
@@ -145,9 +168,21 @@ def _check_claims(
     sub = claims["sub"]
     if not isinstance(sub, str) or not sub:
         raise TokenVerificationError(Reason.TOKEN_INVALID, "Token 'sub' is not a user id")
+    sid = claims.get("sid")
+    if not isinstance(sid, str) or not sid:
+        raise TokenVerificationError(
+            Reason.TOKEN_MISSING_SESSION_ID, "Token has no session id ('sid'): not a session token"
+        )
     azp = claims.get("azp")
-    if azp is not None and not origin_allowed(
-        str(azp), authorized_parties, allow_loopback=allow_loopback
+    if azp is None:
+        if authorized_parties or allow_loopback:
+            raise TokenVerificationError(
+                Reason.TOKEN_MISSING_AUTHORIZED_PARTY, "Token has no authorized party ('azp')"
+            )
+    elif not (
+        # Exact match, as Clerk compares it (origin_allowed would forgive a trailing slash).
+        isinstance(azp, str)
+        and (azp in authorized_parties or (allow_loopback and is_loopback_origin(azp)))
     ):
         raise TokenVerificationError(
             Reason.TOKEN_INVALID_AUTHORIZED_PARTIES,
@@ -164,7 +199,7 @@ def _check_claims(
         exp=int(claims["exp"]),
         iat=int(iat) if iat is not None else None,
         nbf=int(claims["nbf"]) if "nbf" in claims else None,
-        sid=claims.get("sid"),
+        sid=sid,
         azp=azp,
         extra={k: v for k, v in claims.items() if k not in known},
     )

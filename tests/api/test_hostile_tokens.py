@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from clerk_fullstack.auth import key_sources as keys
@@ -123,3 +124,46 @@ async def test_the_page_lookup_reports_an_invalid_session_for_hostile_headers(
     outcome = await look_up_color(with_header(mint_token(signing_key), HOSTILE_HEADERS[case]))
     assert outcome.status == ColorStatus.INVALID_SESSION
     assert (outcome.reason or "").startswith("token-")
+
+
+NOT_SESSION_TOKENS: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    # name: (header fields, mint_token keywords, the reason the route gives)
+    "cat-template": ({"cat": "cl_B7d4PD222AAA"}, {}, "token-invalid-category"),
+    "cat-machine": ({"cat": "cl_B7d4PD333AAA"}, {}, "token-invalid-category"),
+    "sid-missing": ({}, {"drop": ("sid",)}, "token-missing-session-id"),
+    "sid-number": ({}, {"sid": 7}, "token-missing-session-id"),
+    "azp-missing": ({}, {"azp": None}, "token-missing-authorized-party"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_SESSION_TOKENS))
+async def test_only_session_tokens_count_through_the_route_with_a_jwks(
+    api: httpx.AsyncClient, signing_key: SigningKey, env: pytest.MonkeyPatch, case: str
+) -> None:
+    """Other token categories, no `sid` or no `azp`: 401 with its own reason, keys from a JWKS."""
+    header, mint_kwargs, reason = NOT_SESSION_TOKENS[case]
+    with JWKSServer(signing_key, secret_key="sk_test_hostile") as server:
+        env.delenv("CLERK_JWT_KEY")
+        env.setenv("CLERK_API_URL", server.url)
+        env.setenv("CLERK_SECRET_KEY", "sk_test_hostile")
+        token = mint_token(signing_key, **mint_kwargs)
+        if header:
+            token = signed_with_header(signing_key, token, header)
+        response = await api.get(
+            "/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}
+        )
+        valid = signed_with_header(signing_key, mint_token(signing_key), {"cat": "cl_B7d4PD111AAA"})
+        accepted = await api.get(
+            "/user/favoriteColor", headers={"Authorization": f"Bearer {valid}"}
+        )
+    assert response.status_code == 401, response.text
+    assert response.json()["reason"] == reason
+    assert accepted.status_code != 401, accepted.text
+
+
+def signed_with_header(key: SigningKey, token: str, extra: dict[str, Any]) -> str:
+    """`token`'s claims re-signed under its header plus `extra` (the signature stays valid)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(
+        claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT", **extra}
+    )

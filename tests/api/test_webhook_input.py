@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -27,8 +27,11 @@ async def client(clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def header(name: str, value: str | bytes) -> Callable[[], Request]:
+    """A signed delivery with one header replaced; webhook-* names sign with that header set."""
+    prefix: Literal["svix", "webhook"] = "webhook" if name.startswith("webhook-") else "svix"
+
     def build() -> Request:
-        body, headers = signed_webhook(user_created("user_bad"))
+        body, headers = signed_webhook(user_created("user_bad"), prefix=prefix)
         return body, {**headers, name: value}
 
     return build
@@ -59,6 +62,26 @@ BAD_REQUESTS: dict[str, tuple[Callable[[], Request], str]] = {
     "id-too-long": (header("svix-id", "m" * 1000), "invalid-headers"),
     "id-with-spaces": (header("svix-id", "msg one two"), "invalid-headers"),
     "id-non-ascii": (header("svix-id", "msg_é".encode()), "invalid-headers"),
+    "signature-too-long": (
+        header("svix-signature", " ".join(["v1,AAAA"] * 600)),
+        "invalid-signature",
+    ),
+    # The same early checks on the Standard Webhooks header names.
+    "webhook-signature-no-v1-prefix": (header("webhook-signature", "abc"), "invalid-signature"),
+    "webhook-signature-empty-parts": (header("webhook-signature", ", ,v1,"), "invalid-signature"),
+    "webhook-signature-v2": (header("webhook-signature", "v2,Zm9v"), "invalid-signature"),
+    "webhook-signature-too-long": (
+        header("webhook-signature", " ".join(["v1,AAAA"] * 600)),
+        "invalid-signature",
+    ),
+    "webhook-signature-empty": (header("webhook-signature", ""), "missing-headers"),
+    "webhook-timestamp-word": (header("webhook-timestamp", "yesterday"), "invalid-timestamp"),
+    "webhook-timestamp-huge": (header("webhook-timestamp", "9" * 40), "invalid-timestamp"),
+    "webhook-timestamp-negative": (header("webhook-timestamp", "-1"), "invalid-timestamp"),
+    "webhook-id-too-long": (header("webhook-id", "m" * 1000), "invalid-headers"),
+    "webhook-id-with-spaces": (header("webhook-id", "msg one two"), "invalid-headers"),
+    "webhook-id-non-ascii": (header("webhook-id", "msg_é".encode()), "invalid-headers"),
+    "webhook-id-empty": (header("webhook-id", ""), "missing-headers"),
     "body-not-utf8": (lambda: (b"\xff\xfe{}", signed_webhook(b"{}")[1]), "invalid-json"),
     "body-not-json": (signed(b"{not json"), "invalid-json"),
     "body-list": (signed(b"[1, 2]"), "invalid-payload"),

@@ -49,8 +49,26 @@ def test_valid_token_returns_typed_claims(signing_key: SigningKey) -> None:
     assert claims.extra["v"] == 2
 
 
-def test_token_without_azp_is_accepted(signing_key: SigningKey) -> None:
-    assert reason_of_ok(mint_token(signing_key, azp=None), signing_key)
+def test_token_without_azp_is_rejected_when_parties_are_configured(
+    signing_key: SigningKey,
+) -> None:
+    # As Clerk's verifyToken: with authorized parties configured, azp is required.
+    token = mint_token(signing_key, azp=None)
+    assert reason_of(token, signing_key) == "token-missing-authorized-party"
+    key = signing_key.private_key.public_key()
+    with pytest.raises(TokenVerificationError) as caught:
+        verify_token(token, key, issuer=TEST_ISSUER, authorized_parties=(), allow_loopback=True)
+    assert caught.value.reason == "token-missing-authorized-party"
+
+
+def test_token_without_azp_is_accepted_when_no_parties_are_configured(
+    signing_key: SigningKey,
+) -> None:
+    key = signing_key.private_key.public_key()
+    claims = verify_token(
+        mint_token(signing_key, azp=None), key, issuer=TEST_ISSUER, authorized_parties=()
+    )
+    assert claims.azp is None
 
 
 def reason_of_ok(token: str, key: SigningKey) -> bool:
@@ -71,6 +89,11 @@ def reason_of_ok(token: str, key: SigningKey) -> bool:
         ({"drop": ("iss",)}, "token-invalid"),
         ({"azp": "https://evil.example"}, "token-invalid-authorized-parties"),
         ({"sts": "pending"}, "session-pending"),
+        ({"drop": ("sid",)}, "token-missing-session-id"),
+        ({"sid": 7}, "token-missing-session-id"),
+        ({"sid": ""}, "token-missing-session-id"),
+        ({"azp": TEST_FRONTEND + "/"}, "token-invalid-authorized-parties"),
+        ({"azp": 3000}, "token-invalid-authorized-parties"),
     ],
 )
 def test_claim_checks(signing_key: SigningKey, mint_kwargs: dict[str, object], reason: str) -> None:
@@ -131,3 +154,47 @@ def test_garbage_is_rejected(signing_key: SigningKey, garbage: str) -> None:
 
 def test_read_header_returns_kid(signing_key: SigningKey) -> None:
     assert read_header(mint_token(signing_key, kid="kid_7")).kid == "kid_7"
+
+
+def with_header(token: str, header: dict[str, object]) -> str:
+    """The token with its header swapped (header checks run before the signature's)."""
+    raw = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+    return ".".join([raw, *token.split(".")[1:]])
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ({"cat": "cl_B7d4PD222AAA"}, "token-invalid-category"),  # a JWT template token
+        ({"cat": "cl_B7d4PD333AAA"}, "token-invalid-category"),  # a machine token
+        ({"cat": "cl_something_else"}, "token-invalid-category"),
+        ({"cat": 1}, "token-invalid-category"),
+        ({"cat": None}, "token-invalid-category"),
+        ({"typ": "at+jwt"}, "token-invalid"),
+        ({"typ": None}, "token-invalid"),
+    ],
+)
+def test_header_checks(signing_key: SigningKey, header: dict[str, object], reason: str) -> None:
+    token = with_header(mint_token(signing_key), {"alg": "RS256", "kid": signing_key.kid, **header})
+    assert reason_of(token, signing_key) == reason
+    with pytest.raises(TokenVerificationError) as caught:
+        read_header(token)
+    assert caught.value.reason == reason
+
+
+def test_the_session_category_and_typ_jwt_are_accepted(signing_key: SigningKey) -> None:
+    header = {"alg": "RS256", "typ": "JWT", "kid": signing_key.kid, "cat": "cl_B7d4PD111AAA"}
+    token = jwt.encode(
+        {
+            "sub": "user_a",
+            "iss": TEST_ISSUER,
+            "exp": 9_999_999_999,
+            "sid": "sess_a",
+            "azp": TEST_FRONTEND,
+        },
+        signing_key.private_key,
+        algorithm="RS256",
+        headers=header,
+    )
+    assert jwt.get_unverified_header(token)["cat"] == "cl_B7d4PD111AAA"
+    assert reason_of_ok(token, signing_key)

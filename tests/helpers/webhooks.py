@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from svix.webhooks import Webhook
 
@@ -20,15 +20,16 @@ def signed_webhook(
     msg_id: str | None = None,
     timestamp: datetime | None = None,
     age: timedelta = timedelta(0),
+    prefix: Literal["svix", "webhook"] = "svix",
 ) -> tuple[bytes, dict[str, str]]:
-    """The body and the svix-* headers for one delivery."""
+    """The body and the svix-* (or Standard Webhooks webhook-*) headers for one delivery."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     sent_at = (timestamp or datetime.now(UTC)) - age
     signature = Webhook(secret).sign(msg_id, sent_at, body.decode())
     return body, {
-        "svix-id": msg_id,
-        "svix-timestamp": str(int(sent_at.timestamp())),
-        "svix-signature": signature,
+        f"{prefix}-id": msg_id,
+        f"{prefix}-timestamp": str(int(sent_at.timestamp())),
+        f"{prefix}-signature": signature,
         "content-type": "application/json",
     }
