@@ -131,6 +131,19 @@ class Settings(BaseSettings):
     """Where the browser loads Clerk's UI components from, instead of the default."""
     frontend: str = DEFAULT_FRONTEND
 
+    clerk_fetch_missing_users: bool = True
+    """Fetch a signed-in user MongoDB lacks from Clerk's Backend API (needs the secret key),
+    instead of waiting for the `user.created` webhook."""
+    clerk_user_fetch_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    """The deadline for that fetch; past it the request gets today's "not synced yet" answer."""
+    clerk_user_fetch_negative_ttl_seconds: float = Field(default=30.0, ge=0)
+    """How long an id Clerk answered 404 for is not asked about again."""
+    clerk_user_fetch_max_in_flight: int = Field(default=8, ge=1)
+    """Fetches from Clerk running at once, per process."""
+    clerk_user_fetch_rate_per_second: float = Field(default=10.0, gt=0)
+    """Fetches from Clerk started per second, per process (Clerk allows 100 per 10 s on a
+    development instance)."""
+
     reflex_env_mode: Literal["dev", "prod", "preview"] | None = None
     """Set by `reflex run --env …` (dev by default); unset, the process counts as not dev."""
     reflex_compile_context: str | None = Field(

@@ -120,6 +120,13 @@ async def lift_tombstone(profile: UserProfile) -> bool:
     return bool(result.deleted_count)
 
 
+async def is_deleted(clerk_user_id: str) -> bool:
+    """Whether the user has a tombstone: deleted here, never to be brought back by a read."""
+    with database_errors():
+        found = await tombstones().find_one({TOMBSTONE_ID: clerk_user_id}, {TOMBSTONE_ID: 1})
+    return found is not None
+
+
 async def get_favorite_color(*, clerk_user_id: str) -> FavoriteColor | None:
     """The user's favorite color, or None; batched with concurrent lookups."""
     return await _colors.submit(clerk_user_id)

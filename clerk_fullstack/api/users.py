@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import users
+from clerk_fullstack import missing_users, users
 from clerk_fullstack.api.responses import message
 from clerk_fullstack.auth.session import verify_session_token
 
@@ -33,6 +33,9 @@ async def favorite_color(request: Request) -> JSONResponse:
     """GET /user/favoriteColor: the signed-in user's color."""
     claims = await verify_session_token(session_token(request))
     color = await users.get_favorite_color(clerk_user_id=claims.user_id)
+    if color is None:
+        # Signed up, but the webhook has not arrived: Clerk is asked (see `missing_users`).
+        color = (await missing_users.fetch_color(claims.user_id)).value
     if color is None:
         return message("User not found", success=False, status_code=404)
     return JSONResponse(

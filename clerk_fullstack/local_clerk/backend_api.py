@@ -1,7 +1,8 @@
 """The emulator's Backend API, in Clerk's shapes, behind its secret key: the JWKS and users.
 
 `GET /v1/users` answers a bare array of User objects paged by `limit`/`offset` and sorted by
-`order_by`; `GET /v1/users/count` answers `{"object": "total_count", …}`. `/v1/outage` turns
+`order_by`; `GET /v1/users/count` answers `{"object": "total_count", …}`; `GET /v1/users/{id}` one
+User object, or 404 `resource_not_found`. `/v1/outage` turns
 webhook delivery off and on, to make users whose webhooks never arrived.
 """
 
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from clerk_fullstack.local_clerk.errors import InvalidFormError
+from clerk_fullstack.local_clerk.errors import InvalidFormError, ResourceNotFoundError
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.outage import set_webhooks_paused, webhooks_paused
 from clerk_fullstack.local_clerk.payloads import user_data
@@ -81,6 +82,17 @@ async def count_users(request: Request) -> JSONResponse:
     return JSONResponse({"object": "total_count", "total_count": len(users)})
 
 
+async def get_user(request: Request) -> JSONResponse:
+    """GET /v1/users/{user_id}: one User object, or Clerk's 404 for an unknown id."""
+    clerk = authorized(request)
+    user = await asyncio.to_thread(clerk.store.get_user, request.path_params["user_id"])
+    if user is None:
+        raise ResourceNotFoundError(
+            "Resource not found", long_message="No user was found with this id."
+        )
+    return JSONResponse(user_data(user))
+
+
 async def outage(request: Request) -> JSONResponse:
     """GET/POST /v1/outage: whether webhooks are paused; POST `{"webhooks_paused": bool}`."""
     folder = authorized(request).store.directory
@@ -98,5 +110,6 @@ def backend_api_routes(origin_allowed: OriginPolicy) -> list[Route]:
         Route("/v1/jwks", guarded(jwks, origin_allowed), methods=["GET"]),
         Route("/v1/users", guarded(list_users, origin_allowed), methods=["GET"]),
         Route("/v1/users/count", guarded(count_users, origin_allowed), methods=["GET"]),
+        Route("/v1/users/{user_id}", guarded(get_user, origin_allowed), methods=["GET"]),
         Route("/v1/outage", guarded(outage, origin_allowed), methods=["GET", "POST"]),
     ]

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from clerk_fullstack import users
+from clerk_fullstack import missing_users, users
 from clerk_fullstack.auth.session import verify_session_token
 from clerk_fullstack.errors import (
     DatabaseUnavailableError,
@@ -68,6 +68,9 @@ async def look_up_color(token: str | None) -> ColorLookup:
         return ColorLookup(ColorStatus.INVALID_SESSION, reason=exc.reason)
     try:
         color = await users.get_favorite_color(clerk_user_id=claims.user_id)
+        if color is None:
+            # Signed up, but the webhook has not arrived: Clerk is asked (see `missing_users`).
+            color = (await missing_users.fetch_color(claims.user_id)).value
     except DatabaseUnavailableError as exc:
         logger.warning("Favorite color lookup failed: %s", exc.message)
         return ColorLookup(ColorStatus.UNREACHABLE, user_id=claims.user_id, reason=exc.reason)

@@ -1,4 +1,8 @@
-"""A small client for Clerk's Backend API users endpoints: paging, 429 and 5xx retries."""
+"""A small client for Clerk's Backend API users endpoints: paging, 429 and 5xx retries.
+
+`get_user` is the exception: one attempt, no retries, for a caller that is waiting on it (the
+app fetching a user whose webhook has not arrived yet, see `missing_users`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -58,6 +63,20 @@ def error_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {response.reason_phrase}"
 
 
+def error_code(response: httpx.Response) -> str | None:
+    """Clerk's `errors[0].code`, if the body has Clerk's error envelope."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            code = errors[0].get("code")
+            return code if isinstance(code, str) else None
+    return None
+
+
 class ClerkUsersAPI:
     """`GET /v1/users` and `/v1/users/count` with the secret key, retried where it is safe."""
 
@@ -68,11 +87,12 @@ class ClerkUsersAPI:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"authorization": f"Bearer {secret_key}"},
-            timeout=TIMEOUT_SECONDS,
+            timeout=timeout,
             transport=transport,
         )
         self._sleep = sleep
@@ -100,6 +120,25 @@ class ClerkUsersAPI:
         body = await self._get("/v1/users", params)
         if not isinstance(body, list) or not all(isinstance(u, dict) for u in body):
             raise ClerkAPIError("GET /v1/users did not answer an array of users")
+        return body
+
+    async def get_user(self, user_id: str) -> dict[str, Any] | None:
+        """`GET /v1/users/{id}`: the User object, or None when Clerk says it has no such user.
+
+        One attempt, no retries: a network error, a 429, a 5xx or any other refusal is a
+        `ClerkAPIError`. Only a 404 carrying Clerk's `resource_not_found` counts as "no such
+        user", so a wrong base URL is not mistaken for an unknown user.
+        """
+        path = f"/v1/users/{quote(user_id, safe='')}"
+        try:
+            response = await self._client.get(path)
+        except httpx.TransportError as exc:
+            raise ClerkAPIError(f"GET /v1/users/{{id}} failed: {type(exc).__name__}") from None
+        if response.status_code == 404 and error_code(response) == "resource_not_found":
+            return None
+        body = _success_body("/v1/users/{id}", response)
+        if not isinstance(body, dict):
+            raise ClerkAPIError("GET /v1/users/{id} did not answer a user object")
         return body
 
     async def pages(

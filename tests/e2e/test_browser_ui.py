@@ -151,6 +151,9 @@ def local_app(
         "MONGO_URI": uri_for(child_database.port),
         "MONGO_TIMEOUT_MS": "1500",
         "FRONTEND": url,
+        # These tests play a user whose webhook has not arrived and whom Clerk cannot be asked
+        # about (tests/e2e/test_emulator_browser.py covers the fetch that usually fills the gap).
+        "CLERK_FETCH_MISSING_USERS": "false",
     }
     app = ReflexApp(
         project,

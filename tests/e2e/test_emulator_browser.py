@@ -388,3 +388,29 @@ def test_tokens_refresh_and_the_page_keeps_loading(
     assert shown_color(page) == color
     page.reload()
     assert shown_color(page) == color
+
+
+def test_with_webhooks_paused_a_new_user_sees_the_color_on_the_first_load(
+    app: RunningApp, context: BrowserContext
+) -> None:
+    secret_key = (app.project / ".data" / "local_clerk" / "secret_key").read_text().strip()
+    outage = f"http://127.0.0.1:{app.backend_port}/local-clerk/v1/outage"
+    headers = {"Authorization": f"Bearer {secret_key}"}
+
+    def pause(paused: bool) -> None:
+        response = httpx.post(outage, json={"webhooks_paused": paused}, headers=headers)
+        assert response.json() == {"webhooks_paused": paused}, response.text
+
+    pause(True)
+    try:
+        page = context.new_page()
+        email = new_email("early")
+        sign_up(page, app.url, email)
+        # No `user.created` will come: the app fetched the user from the emulator's Backend API.
+        color = shown_color(page, timeout=15_000)
+        expect(page.locator("#color-not-synced")).to_have_count(0)
+        doc = app.user_by_email(email)
+        assert doc is not None and doc["favoriteColor"] == color
+        shot(page, "early-user-color-on-first-load")
+    finally:
+        pause(False)
