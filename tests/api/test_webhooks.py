@@ -216,7 +216,9 @@ async def test_oversized_bodies_get_413(api: httpx.AsyncClient) -> None:
     assert response.json()["reason"] == "payload-too-large"
 
     async def chunks() -> Any:  # no Content-Length: the limit applies while streaming
-        for _ in range(40):
+        # Just past the 1 MiB cap: the client has sent it all by the time the 413 comes
+        # back, so the answer is read rather than cut off by a reset connection.
+        for _ in range(17):
             yield b"x" * 65536
 
     streamed = await api.post("/webhooks", content=chunks(), headers=signed_webhook(b"{}")[1])
