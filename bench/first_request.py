@@ -24,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.helpers.clerk_frontend import FrontendAPI  # noqa: E402
+from tests.helpers.clerk_frontend import FrontendAPI
 
 PASSWORD = "correct horse battery staple"
 
