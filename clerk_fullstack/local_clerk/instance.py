@@ -98,6 +98,8 @@ def clean_name(value: str | None, name: str) -> str | None:
         raise InvalidFormError(
             f"{name} must be at most {MAX_NAME_LENGTH} characters.", param_name=name
         )
+    if not value.isprintable():  # control characters, and lone surrogates (category Cs)
+        raise InvalidFormError(f"{name} has characters a name cannot have.", param_name=name)
     return value.strip() or None
 
 

@@ -71,10 +71,11 @@ async def read_form(request: Request) -> dict[str, str]:
     """A small `application/x-www-form-urlencoded` body, as clerk-js sends (last value wins)."""
     body = await read_body(request, MAX_FORM_BYTES)
     try:
-        text = body.decode()
+        # Strict, also for percent-escapes: a lone surrogate or a bad byte is refused, never
+        # stored (mangled or not) and never left to fail later in a webhook.
+        return dict(parse_qsl(body.decode(), keep_blank_values=True, errors="strict"))
     except UnicodeDecodeError:
         raise InvalidFormError("The form is not UTF-8") from None
-    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 async def read_json(request: Request) -> dict[str, Any]:

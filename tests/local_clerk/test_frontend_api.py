@@ -279,6 +279,10 @@ async def test_a_taken_email_address_is_refused_on_the_email_field(emulator: Emu
             {"email_address": "ada@example.org", "password": PASSWORD, "first_name": "x" * 300},
             "first_name",
         ),
+        (
+            {"email_address": "ada@example.org", "password": PASSWORD, "last_name": "L\x07"},
+            "last_name",
+        ),
     ],
 )
 async def test_invalid_fields_are_refused_on_their_field(
@@ -290,6 +294,26 @@ async def test_invalid_fields_are_refused_on_their_field(
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["meta"] == {"param_name": field}
     assert emulator.local.store.all_users() == []
+
+
+@pytest.mark.parametrize("escaped", ["%ED%A0%80", "%FF", "Ada%00"])
+async def test_a_name_that_cannot_be_stored_is_refused_and_nothing_is_stored(
+    emulator: Emulator, escaped: str
+) -> None:
+    """A lone surrogate, a byte that is not UTF-8, a NUL: a 4xx, no user, no webhook."""
+    browser = emulator.browser()
+    await browser.dev_browser()
+    assert browser.browser_id is not None and browser.origin is not None
+    response = await browser.http.post(
+        f"{browser.base_url}/v1/client/sign_ups",
+        params={"__clerk_db_jwt": browser.browser_id},
+        headers={"origin": browser.origin, "content-type": "application/x-www-form-urlencoded"},
+        content=f"email_address=ada%40example.org&password={PASSWORD}&first_name={escaped}".encode(),
+    )
+    assert response.status_code == 422, response.text
+    assert emulator.local.store.all_users() == []
+    await emulator.delivered()
+    assert events(emulator) == []
 
 
 # -- sign-in -------------------------------------------------------------------------------
