@@ -164,3 +164,21 @@ async def test_standalone_cors_admits_loopback_pages_with_credentials(tmp_path: 
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert allowed.headers["access-control-allow-credentials"] == "true"
     assert "access-control-allow-origin" not in refused_page.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/v1/no-such-route", 404, "resource_not_found"),
+        ("GET", "/npm/@clerk/clerk-js@6/dist/nested/clerk.browser.js", 404, "resource_not_found"),
+        ("DELETE", "/v1/client/sign_ups", 405, "method_not_allowed"),
+    ],
+)
+async def test_unknown_paths_and_methods_get_clerks_json_envelope(
+    tmp_path: Path, method: str, path: str, status: int, code: str
+) -> None:
+    emulator = standalone_emulator(standalone_clerk(tmp_path))
+    async with asgi_client(emulator) as client:
+        response = await client.request(method, path)
+    assert response.status_code == status
+    assert refused(response.json(), code)
