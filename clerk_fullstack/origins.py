@@ -6,7 +6,6 @@ port, since Reflex moves to another port when 3000 is busy), with nothing to con
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Collection
 from urllib.parse import urlsplit
@@ -14,21 +13,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_fullstack.settings import get_settings
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """Whether `host` (a name or an IP address) can only be this machine."""
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
+from clerk_fullstack.settings import is_loopback_host as is_loopback_host  # re-exported
 
 
 def is_loopback_origin(origin: str | None) -> bool:

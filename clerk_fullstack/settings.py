@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -287,6 +288,21 @@ class Settings(BaseSettings):
         return self.clerk_authorized_parties or [self.frontend]
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """Whether `host` (a name or an IP address) can only be this machine."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
 def check_for_serving(settings: Settings) -> None:
     """The rules for a process that serves: fail closed outside dev, need keys to verify tokens.
 
@@ -326,6 +342,19 @@ def check_for_serving(settings: Settings) -> None:
             "Invalid configuration:\n  CLERK_SECRET_KEY: needed to fetch Clerk's signing keys "
             "(or set CLERK_JWT_KEY for networkless verification); copy it from Clerk Dashboard "
             "→ API keys"
+        )
+    api_url = urlsplit(settings.clerk_api_url)
+    if (
+        not settings.is_dev
+        and not settings.use_local_clerk
+        and api_url.scheme == "http"
+        and not is_loopback_host(api_url.hostname)
+    ):
+        # The secret key goes to this URL in every request's Authorization header.
+        raise ConfigError(
+            f"Invalid configuration:\n  CLERK_API_URL={settings.clerk_api_url}: outside dev mode "
+            f"({where}) plain http:// would send CLERK_SECRET_KEY in clear; use https:// (such "
+            "as https://api.clerk.com, or leave it unset), or http:// only to a loopback host"
         )
     if not settings.use_local_clerk and settings.clerk_webhook_secret is None:
         # Without it every webhook would be refused, and users would silently stop syncing.

@@ -9,6 +9,7 @@ unencodable string) is a 422 for that event only.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,6 +26,10 @@ DUPLICATE_KEY = 11000
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 """MongoDB's BSON document limit."""
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
+UNAVAILABLE_MESSAGE = "Database unavailable, try again later."
+"""The fixed 503 text: the driver's exception is logged, never sent to the caller."""
+
+logger = logging.getLogger(__name__)
 
 
 def users() -> AsyncCollection[dict[str, Any]]:
@@ -38,8 +43,9 @@ def tombstones() -> AsyncCollection[dict[str, Any]]:
 
 
 def database_unavailable(exc: BaseException) -> DatabaseUnavailableError:
-    """The app error (HTTP 503, so senders retry) for a driver failure."""
-    error = DatabaseUnavailableError(f"Database unavailable: {type(exc).__name__}")
+    """The app error (HTTP 503, so senders retry) for a driver failure; its class is logged."""
+    logger.warning("Database unavailable: %s", type(exc).__name__)
+    error = DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
     error.__cause__ = exc
     return error
 

@@ -58,6 +58,22 @@ def test_started_once_shared_and_persistent(tmp_path: Path) -> None:
         stop(data_dir)
 
 
+def test_its_files_are_for_this_user_alone(tmp_path: Path) -> None:
+    """DATA_DIR (when the app creates it) and its `mongo` folder are 0o700, even if widened."""
+    data_dir = tmp_path / "data" / "mongo"
+    ensure_embedded_server(data_dir)
+    try:
+        assert (data_dir.stat().st_mode & 0o777, data_dir.parent.stat().st_mode & 0o777) == (
+            0o700,
+            0o700,
+        )
+        data_dir.chmod(0o755)  # a folder left world-readable by an older version
+        ensure_embedded_server(data_dir)
+        assert data_dir.stat().st_mode & 0o777 == 0o700
+    finally:
+        stop(data_dir)
+
+
 def test_exits_when_no_client_is_left(tmp_path: Path) -> None:
     process = subprocess.run(
         [sys.executable, "-m", "clerk_fullstack.embedded_mongo", str(tmp_path), "--idle-exit", "1"],

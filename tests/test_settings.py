@@ -9,6 +9,7 @@ import pytest
 from clerk_fullstack.clerk_instance import resolve_clerk_instance
 from clerk_fullstack.settings import (
     ConfigError,
+    check_for_serving,
     decode_publishable_key,
     encode_publishable_key,
     get_settings,
@@ -224,3 +225,40 @@ def test_worker_count_must_be_a_whole_number(env: pytest.MonkeyPatch) -> None:
     env.setenv("WEB_CONCURRENCY", "0")
     with pytest.raises(ConfigError, match=r"WEB_CONCURRENCY .*whole number of worker processes"):
         load_settings()
+
+
+@pytest.mark.parametrize("mode", ["prod", "preview", None])
+def test_outside_dev_the_clerk_api_url_must_be_https_unless_loopback(
+    env: pytest.MonkeyPatch, mode: str | None
+) -> None:
+    """The secret key travels to CLERK_API_URL: plain http:// only stays on this machine."""
+    env.setenv("ALLOW_EMBEDDED_MONGO", "1")
+    if mode is None:
+        env.delenv("REFLEX_ENV_MODE")
+    else:
+        env.setenv("REFLEX_ENV_MODE", mode)
+    for refused in ("http://api.clerk.example", "http://10.0.0.5:8080"):
+        env.setenv("CLERK_API_URL", refused)
+        with pytest.raises(ConfigError) as caught:
+            check_for_serving(load_settings())
+        assert f"CLERK_API_URL={refused}: outside dev mode" in str(caught.value)
+        assert "use https://" in str(caught.value)
+    for allowed in ("https://api.clerk.com", "http://127.0.0.1:8123", "http://localhost:8123"):
+        env.setenv("CLERK_API_URL", allowed)
+        check_for_serving(load_settings())
+
+
+def test_dev_and_local_mode_may_use_a_plain_http_clerk_api_url(
+    env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env.setenv("CLERK_API_URL", "http://api.clerk.example")
+    assert load_settings().is_dev
+    check_for_serving(load_settings())
+    use_local_mode(env, tmp_path)
+    env.setenv("CLERK_MODE", "local")
+    env.setenv("CLERK_API_URL", "http://api.clerk.example")
+    env.setenv("REFLEX_ENV_MODE", "preview")
+    env.setenv("ALLOW_EMBEDDED_MONGO", "1")
+    settings = load_settings()
+    assert settings.use_local_clerk and not settings.is_dev
+    check_for_serving(settings)

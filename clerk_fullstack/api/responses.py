@@ -11,10 +11,21 @@ from clerk_fullstack.errors import AppError, TokenVerificationError
 
 logger = logging.getLogger(__name__)
 
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+"""For per-user answers and errors: no cache keeps them, no browser sniffs them as HTML."""
 
-def message(text: str, *, success: bool = True, status_code: int = 200) -> JSONResponse:
+
+def message(
+    text: str,
+    *,
+    success: bool = True,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """The tutorial's `{"success": …, "message": …}` body."""
-    return JSONResponse({"success": success, "message": text}, status_code=status_code)
+    return JSONResponse(
+        {"success": success, "message": text}, status_code=status_code, headers=headers
+    )
 
 
 async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -31,5 +42,5 @@ async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"success": False, "message": exc.message, "reason": exc.reason},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers={**PRIVATE_HEADERS, **exc.headers},
     )

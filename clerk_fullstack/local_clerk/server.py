@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -78,6 +79,16 @@ async def clerk_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """An unknown path or method, in Clerk's error envelope rather than plain text."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "resource_not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "bad_request"
+    )
+    error = LocalClerkError(f"{request.method} {request.url.path}: {exc.detail}", reason=code)
+    return JSONResponse(error.clerk_json(), status_code=exc.status_code, headers=exc.headers)
+
+
 def build_emulator(
     clerk: LocalClerk, origin_allowed: OriginPolicy, *, cors: bool = False
 ) -> Starlette:
@@ -105,7 +116,7 @@ def build_emulator(
             ),
         ],
         middleware=middleware,
-        exception_handlers={AppError: clerk_error},
+        exception_handlers={AppError: clerk_error, HTTPException: http_error},
     )
     app.state.clerk = clerk
     app.state.bundles = Bundles()

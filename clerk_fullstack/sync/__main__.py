@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except PyMongoError as exc:
         progress.close()
-        print(f"Sync failed: {database_unavailable(exc)}", file=sys.stderr)
+        print(f"Sync failed: {database_unavailable(exc)} ({type(exc).__name__})", file=sys.stderr)
         return EXIT_FAILED
     progress.close()
     lines = summary_lines(summary, dry_run=args.dry_run, delete_missing=args.delete_missing)

@@ -88,6 +88,8 @@ async def test_a_write_concern_error_is_503_for_every_write(
     )
     for response in responses:
         assert (response.status_code, response.json()["reason"]) == (503, "database-unavailable")
+        assert response.json()["message"] == "Database unavailable, try again later."
+        assert "WriteConcern" not in response.text  # the driver's error stays in the log
     env.setattr(store, "WRITE_CONCERN", WriteConcern(w="majority", j=True))
     # Svix retries: every redelivery now succeeds, and the outcome is as if delivered once.
     retried = [await deliver(client, user_created(f"user_new_{n}")) for n in range(4)]

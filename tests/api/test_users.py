@@ -11,6 +11,7 @@ from clerk_fullstack.auth import key_sources as keys
 from clerk_fullstack.models import User
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
+from tests.helpers.real_http import api_over_http
 from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
 from tests.helpers.webhooks import signed_webhook
 
@@ -191,3 +192,23 @@ async def test_health_reports_the_database(api: httpx.AsyncClient) -> None:
     response = await api.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True}
+
+
+async def test_color_answers_are_not_cached_or_sniffed(
+    clean_db: None, signing_key: SigningKey
+) -> None:
+    """Over real HTTP: the 200, the 404 and the 401 all say no-store and nosniff."""
+    async with api_over_http() as client:
+        await create_user(client, "user_headers")
+        found, missing, refused = [
+            await client.get("/user/favoriteColor", headers=headers)
+            for headers in (
+                bearer(mint_token(signing_key, sub="user_headers")),
+                bearer(mint_token(signing_key, sub="user_headers_missing")),
+                {},
+            )
+        ]
+    assert [found.status_code, missing.status_code, refused.status_code] == [200, 404, 401]
+    for response in (found, missing, refused):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
