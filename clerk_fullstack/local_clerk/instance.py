@@ -264,10 +264,7 @@ class LocalClerk:
         if "email_address" in form:
             email = clean_email(form["email_address"])
             if records.user_by_email(email) is not None:
-                raise IdentifierExistsError(
-                    "That email address is taken. Please try another.",
-                    long_message="That email address is taken. Please try another.",
-                )
+                raise IdentifierExistsError("That email address is taken. Please try another.")
             if email != attempt.email_address:
                 attempt.verification_status = "unverified"
                 attempt.verification_expire_at = None
@@ -354,9 +351,7 @@ class LocalClerk:
             identifier = (form.get("identifier") or "").strip().lower()
             user = records.user_by_email(identifier) if identifier else None
             if user is None:
-                raise IdentifierNotFoundError(
-                    "Couldn't find your account.", long_message="Couldn't find your account."
-                )
+                raise IdentifierNotFoundError("Couldn't find your account.")
             attempt = SignInAttempt(
                 id=new_id("sia"), identifier=identifier, user_id=user.id, created_at=now_ms()
             )

@@ -186,7 +186,7 @@ class Records:
             return
         client = self.clients.get(session.client_id)
         if client is not None and client.last_active_session_id == session_id:
-            remaining = [s for s in self.sessions_of(client)]
+            remaining = self.sessions_of(client)
             client.last_active_session_id = remaining[-1].id if remaining else None
         self.changed = True
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -38,7 +37,7 @@ from tests.e2e.ui_app import (
     SCREENSHOTS,
     ReflexApp,
 )
-from tests.helpers.browser import enter_code, fill_sign_up
+from tests.helpers.browser import enter_code, fill_sign_up, on_this_machine
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.project import copy_project
@@ -47,7 +46,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
 CLERK_FAILS_WITHIN_MS = 60_000  # Clerk gives up on its script after 15 s, and retries first
 COLOR_TEXT = re.compile(r"^Your Favorite Color is: (RED|GREEN|BLUE)$")
-LOOPBACK = {"localhost", "127.0.0.1", "[::1]"}
 ENGINE_IO_OPEN = (
     '0{"sid":"down","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
 )
@@ -67,7 +65,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _stay_on_this_machine(route: Route) -> None:
-    if urlsplit(route.request.url).hostname in LOOPBACK | {"::1"}:
+    if on_this_machine(route.request.url):
         route.continue_()
     else:
         route.abort("internetdisconnected")

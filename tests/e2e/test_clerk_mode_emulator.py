@@ -23,7 +23,13 @@ from pymongo import MongoClient
 from clerk_fullstack.settings import decode_publishable_key
 from tests.e2e.test_emulator_browser import eventually, new_email
 from tests.e2e.ui_app import ARTIFACTS, SCREENSHOTS, ReflexApp
-from tests.helpers.browser import SIGNED_OUT_MESSAGE, shown_color, sign_out, sign_up
+from tests.helpers.browser import (
+    SIGNED_OUT_MESSAGE,
+    on_this_machine,
+    shown_color,
+    sign_out,
+    sign_up,
+)
 from tests.helpers.emulator_process import EmulatorProcess, emulator_process
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
@@ -92,7 +98,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
         "**/*",
         lambda route: (
             route.continue_()
-            if route.request.url.split("/")[2].rsplit(":", 1)[0] in ("localhost", "127.0.0.1")
+            if on_this_machine(route.request.url)
             else route.abort("internetdisconnected")
         ),
     )

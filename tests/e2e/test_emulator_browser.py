@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from pymongo import MongoClient
 
 from clerk_fullstack.components.local_banner import LOCAL_BANNER_TEXT, LOCAL_BANNER_TITLE
@@ -35,6 +35,7 @@ from tests.helpers.browser import (
     delete_account,
     enter_code,
     fill_sign_up,
+    on_this_machine,
     rename,
     shown_color,
     sign_in_with_code,
@@ -143,20 +144,10 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1200, "height": 760})
     ctx.set_default_timeout(30_000)
     outside: list[str] = []
-    ctx.on("request", lambda request: _note_outside(request, outside))
+    ctx.on("request", lambda r: None if on_this_machine(r.url) else outside.append(r.url))
     yield ctx
     ctx.close()
     assert outside == [], f"requests left the machine: {outside}"
-
-
-def _note_outside(request: Request, outside: list[str]) -> None:
-    host = request.url.split("/")[2].rsplit(":", 1)[0] if "://" in request.url else ""
-    if request.url.startswith(("http://", "https://", "ws://")) and host not in (
-        "localhost",
-        "127.0.0.1",
-        "[::1]",
-    ):
-        outside.append(request.url)
 
 
 def field_error(page: Page, field: str) -> Locator:

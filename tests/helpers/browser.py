@@ -7,14 +7,22 @@ would break a real user breaks these steps too.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
 from clerk_fullstack.local_clerk.instance import TEST_CODE
+from clerk_fullstack.origins import is_loopback_host
 
 COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
 PASSWORD = "correct horse battery staple"
 SIGNED_OUT_MESSAGE = "You need to be signed in to view this page."
+
+
+def on_this_machine(url: str) -> bool:
+    """Whether a browser request stays on this machine: loopback, or no network at all."""
+    parts = urlsplit(url)
+    return parts.scheme not in ("http", "https", "ws", "wss") or is_loopback_host(parts.hostname)
 
 
 def shown_color(page: Page, timeout: float = 30_000) -> str:

@@ -29,6 +29,7 @@ from clerk_fullstack.local_clerk.__main__ import build, parse_args
 from clerk_fullstack.local_clerk.config import new_webhook_secret
 from clerk_fullstack.settings import decode_publishable_key
 from tests.helpers.clerk_frontend import FrontendAPI
+from tests.helpers.emulator_process import printed_settings
 from tests.helpers.environment import app_environment
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.mongo import free_port
@@ -96,9 +97,7 @@ async def emulator_process(*args: str) -> AsyncIterator[Running]:
             while True:
                 line = (await process.stdout.readline()).decode()
                 assert line, "the emulator exited before printing its settings"
-                name, equals, value = line.strip().partition("=")
-                if equals and name.isupper():
-                    running.settings[name] = value
+                running.settings.update(printed_settings(line))
                 if line.startswith(LAST_LINE):
                     break
             while not await answers(f"{running.base}/v1/environment"):
