@@ -6,6 +6,7 @@ from pathlib import Path
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from clerk_fullstack.dev_frontend import DevFrontendHost
 from clerk_fullstack.serving import keep_on_import_path, run_mode, use_uvicorn_workers
 from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
 
@@ -28,6 +29,7 @@ config = rx.Config(
     # DevOriginGuard lets only loopback origins through.
     cors_allowed_origins=["*"] if settings.is_dev else [settings.frontend],
     telemetry_enabled=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    # The dev frontend server listens on loopback only, unless DEV_FRONTEND_HOST says otherwise.
+    plugins=[rx.plugins.RadixThemesPlugin(), DevFrontendHost(settings.dev_frontend_host)],
     disable_plugins=[SitemapPlugin],
 )

@@ -10,6 +10,7 @@ import base64
 import binascii
 import functools
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_FRONTEND = "http://localhost:3000"
+HOST_NAME = re.compile(r"[A-Za-z0-9.:-]{1,253}")
+"""An IP address (v4 or v6) or a DNS host name: nothing a command line or a script could
+read as anything else."""
 
 
 class ConfigError(RuntimeError):
@@ -145,6 +149,9 @@ class Settings(BaseSettings):
     """Fetches from Clerk started per second, per process (Clerk allows 100 per 10 s on a
     development instance)."""
 
+    dev_frontend_host: str = "127.0.0.1"
+    """Where `reflex run`'s dev frontend server listens (`0.0.0.0`: every interface)."""
+
     reflex_env_mode: Literal["dev", "prod", "preview"] | None = None
     """Set by `reflex run --env …` (dev by default); unset, the process counts as not dev."""
     reflex_compile_context: str | None = Field(
@@ -159,6 +166,13 @@ class Settings(BaseSettings):
     """Reflex's own variable: keep every tab's state in Redis, shared by all workers and hosts."""
     web_concurrency: int = Field(default=1, ge=1)
     """Worker processes on this host (gunicorn's variable, see `serving.py`)."""
+
+    @field_validator("dev_frontend_host")
+    @classmethod
+    def _check_dev_frontend_host(cls, value: str) -> str:
+        if not HOST_NAME.fullmatch(value):
+            raise ValueError("must be an IP address or a host name, such as 127.0.0.1 or ::1")
+        return value
 
     @field_validator("clerk_publishable_key")
     @classmethod

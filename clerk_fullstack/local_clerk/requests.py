@@ -1,11 +1,11 @@
-"""What the emulator checks and reads in a request: the peer, the Origin, the development
-browser, Clerk's method override and small form or JSON bodies."""
+"""What the emulator checks and reads in a request: the peer, proxy headers, the Origin, the
+development browser, Clerk's method override and small form or JSON bodies."""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,10 +23,19 @@ from clerk_fullstack.origins import is_loopback_host, is_loopback_origin
 
 MAX_FORM_BYTES = 16 * 1024
 DEV_BROWSER_PARAM = "__clerk_db_jwt"
+PROXY_HEADERS = frozenset({b"x-forwarded-for", b"forwarded", b"x-real-ip"})
+"""Headers a proxy adds: a request relayed by one may come from anywhere, whatever its peer."""
 SESSION_PARAM = "_clerk_session_id"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 OriginPolicy = Callable[[str | None], bool]
+
+
+def relayed_by_proxy(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether raw ASGI headers show a proxy in the path (`X-Forwarded-For`, `Forwarded`,
+    `X-Real-IP`). The peer is then the proxy, on this machine or not: it says nothing about
+    the client, and a server told to trust those headers rewrites the peer from them."""
+    return any(name.lower() in PROXY_HEADERS for name, _ in headers)
 
 
 def loopback_origins(origin: str | None) -> bool:

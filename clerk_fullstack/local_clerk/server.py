@@ -20,14 +20,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_fullstack.errors import AppError
 from clerk_fullstack.local_clerk.backend_api import backend_api_routes
 from clerk_fullstack.local_clerk.bundles import SERVED_PACKAGES, bundle_file, ensure_bundles
-from clerk_fullstack.local_clerk.errors import LocalClerkError, ResourceNotFoundError
+from clerk_fullstack.local_clerk.errors import (
+    LocalClerkError,
+    NotLoopbackError,
+    ResourceNotFoundError,
+)
 from clerk_fullstack.local_clerk.frontend_api import frontend_api_routes
 from clerk_fullstack.local_clerk.instance import TEST_CODE, LocalClerk
-from clerk_fullstack.local_clerk.requests import OriginPolicy, guarded
+from clerk_fullstack.local_clerk.requests import OriginPolicy, guarded, relayed_by_proxy
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +94,39 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error.clerk_json(), status_code=exc.status_code, headers=exc.headers)
 
 
+class RefuseProxied:
+    """Refuse every request a proxy relayed, before any route or file is reached.
+
+    The emulator hands out sign-in tokens to whoever reaches it, so it must only ever be
+    reached from this machine; behind a proxy, the peer is the proxy and the client is
+    unknown. Clerk mode is how the app runs behind one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and relayed_by_proxy(scope["headers"]):
+            error = NotLoopbackError(
+                "The local Clerk emulator does not answer through a proxy; "
+                "run the app in Clerk mode behind one"
+            )
+            logger.info("%s %s refused: relayed by a proxy", scope["method"], scope["path"])
+            response = JSONResponse(
+                error.clerk_json(),
+                status_code=error.status_code,
+                headers={"cache-control": "no-store"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def build_emulator(
     clerk: LocalClerk, origin_allowed: OriginPolicy, *, cors: bool = False
 ) -> Starlette:
     """The emulator's ASGI app. `cors`: answer cross-origin pages on loopback (standalone use;
     mounted in the app's backend, Reflex's own CORS applies)."""
-    middleware = (
+    middleware = [Middleware(RefuseProxied)] + (
         [
             Middleware(
                 CORSMiddleware,

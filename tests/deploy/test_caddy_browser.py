@@ -1,9 +1,12 @@
 """The multi-host layout on one host: Caddy serves the exported frontend and proxies the backend
 routes to two backend processes on two ports, which share Reflex's state in Redis.
 
-The browser flow runs through the proxy with the local Clerk emulator and Clerk's own UI: sign
-up, see the color stored by the webhook, reload. Caddy balances the socket round-robin over its
-own upstream list, so each page load's socket lands on the other backend than the one before.
+The app runs in Clerk mode, as it does in production, against the standalone Clerk emulator
+(`python -m clerk_fullstack.local_clerk`) standing in for Clerk's servers; the emulator itself
+refuses anything relayed by a proxy. The browser flow runs through the proxy with Clerk's own
+UI: sign up, see the color stored by the webhook (which the emulator sends through Caddy),
+reload. Caddy balances the socket round-robin over its own upstream list, so each page load's
+socket lands on the other backend than the one before.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tests.helpers.backend import REFLEX
 from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.caddy import caddy
 from tests.helpers.cluster import BackendProcess, clean_env
+from tests.helpers.emulator_process import CLERK_SETTINGS, emulator_process
 from tests.helpers.mongo import free_port
 from tests.helpers.project import copy_project
 
@@ -46,14 +50,7 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
     """`reflex export --frontend-only --no-zip` with the proxy's origin as the API URL."""
     with log.open("wb") as out:
         subprocess.run(
-            [
-                str(REFLEX),
-                "export",
-                "--env",
-                "dev",
-                "--frontend-only",
-                "--no-zip",
-            ],
+            [str(REFLEX), "export", "--env", "prod", "--frontend-only", "--no-zip"],
             cwd=project,
             env=clean_env(settings),
             stdout=out,
@@ -71,43 +68,45 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
 def site(
     tmp_path_factory: pytest.TempPathFactory, mongo_uri: str, redis_url: str
 ) -> Iterator[Site]:
-    """Export, two dev backends (the emulator is dev-only) on Redis, Caddy in front."""
+    """The emulator as Clerk; export; two production backends on Redis; Caddy in front."""
     base = tmp_path_factory.mktemp("caddy-site")
     project = base / "app"
     copy_project(project, also_skip=("bench", "docs"))
     caddy_port = free_port()
     origin = f"http://localhost:{caddy_port}"
-    settings = {
-        "CLERK_MODE": "local",
-        "DATA_DIR": str(base / "data"),  # one emulator store (keys, users) for both backends
-        "FRONTEND": origin,
-        "REFLEX_API_URL": origin,
-        "MONGO_URI": mongo_uri,
-        "MONGO_DB": "auth",
-        "REFLEX_REDIS_URL": redis_url,
-    }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    static = export_frontend(project, settings, ARTIFACTS / "caddy-export.log")
     backends: list[BackendProcess] = []
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri)
-    try:
-        for name in ("a", "b"):
-            backend = BackendProcess(
-                free_port(),
-                settings,
-                ARTIFACTS / f"caddy-backend-{name}.log",
-                mode="dev",
-                cwd=project,
-            )
-            backend.start()
-            backends.append(backend)
-        upstreams = [f"127.0.0.1:{b.port}" for b in backends]
-        with caddy(caddy_port, upstreams, static, ARTIFACTS / "caddy.log") as url:
-            yield Site(url=url, users=client["auth"]["users"], backends=backends)
-    finally:
-        client.close()
-        for backend in backends:
-            backend.stop()
+    with emulator_process(
+        free_port(),
+        base / "emulator",
+        ARTIFACTS / "caddy-emulator.log",
+        ["--webhook-url", f"http://127.0.0.1:{caddy_port}/webhooks", "--frontend", origin],
+    ) as emulator:
+        settings = {name: emulator.settings[name] for name in CLERK_SETTINGS}
+        settings.update(
+            CLERK_MODE="clerk",
+            FRONTEND=origin,
+            REFLEX_API_URL=origin,
+            MONGO_URI=mongo_uri,
+            MONGO_DB="auth",
+            REFLEX_REDIS_URL=redis_url,
+        )
+        static = export_frontend(project, settings, ARTIFACTS / "caddy-export.log")
+        try:
+            for name in ("a", "b"):
+                backend = BackendProcess(
+                    free_port(), settings, ARTIFACTS / f"caddy-backend-{name}.log", cwd=project
+                )
+                backend.start()
+                backends.append(backend)
+            upstreams = [f"127.0.0.1:{b.port}" for b in backends]
+            with caddy(caddy_port, upstreams, static, ARTIFACTS / "caddy.log") as url:
+                yield Site(url=url, users=client["auth"]["users"], backends=backends)
+        finally:
+            client.close()
+            for backend in backends:
+                backend.stop()
 
 
 def test_the_proxy_serves_the_frontend_and_spreads_the_backend_routes(site: Site) -> None:

@@ -30,21 +30,13 @@ from tests.helpers.browser import (
     sign_out,
     sign_up,
 )
-from tests.helpers.emulator_process import EmulatorProcess, emulator_process
+from tests.helpers.emulator_process import CLERK_SETTINGS, EmulatorProcess, emulator_process
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
 from tests.helpers.project import copy_project
 from tests.helpers.tokens import mint_token, new_signing_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
-
-CLERK_SETTINGS = (
-    "CLERK_PUBLISHABLE_KEY",
-    "CLERK_SECRET_KEY",
-    "CLERK_WEBHOOK_SECRET",
-    "CLERK_API_URL",
-    "CLERK_PROXY_URL",
-)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from tests.e2e.test_emulator_browser import (
     shot,
 )
 from tests.helpers.browser import shown_color, sign_up
+from tests.helpers.processes import listening_addresses
 
 __all__ = ["context"]  # the fresh-profile fixture, shared with the emulator suite
 
@@ -48,3 +49,9 @@ def test_sign_up_on_127_0_0_1_and_a_free_port(app: RunningApp, context: BrowserC
     assert color == doc["favoriteColor"]
     expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
     shot(page, "loopback-127-0-0-1")
+
+
+def test_the_dev_frontend_server_listens_on_loopback_only(app: RunningApp) -> None:
+    """Reflex starts it with `--host` (every interface); DEV_FRONTEND_HOST's default wins."""
+    port = int(app.url.rsplit(":", 1)[1])
+    assert listening_addresses(port) == {"127.0.0.1"}

@@ -15,6 +15,14 @@ from pathlib import Path
 from tests.helpers.processes import answers
 
 START_SECONDS = 120.0
+CLERK_SETTINGS = (
+    "CLERK_PUBLISHABLE_KEY",
+    "CLERK_SECRET_KEY",
+    "CLERK_WEBHOOK_SECRET",
+    "CLERK_API_URL",
+    "CLERK_PROXY_URL",
+)
+"""What an app in Clerk mode takes from the emulator's printed settings."""
 
 
 @dataclass(frozen=True)
