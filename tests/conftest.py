@@ -12,12 +12,11 @@ import pytest
 from playwright.sync_api import expect
 from pymongo.errors import AutoReconnect
 
+from clerk_fullstack.settings import encode_publishable_key
+from clerk_fullstack.startup import reset_caches
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
-
-from clerk_fullstack.settings import encode_publishable_key  # isort: skip
-from clerk_fullstack.startup import reset_caches  # isort: skip
 
 TEST_KEY = new_signing_key()
 """The key the app trusts through CLERK_JWT_KEY in tests."""

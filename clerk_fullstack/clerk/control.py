@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import reflex as rx
 
 from clerk_fullstack.clerk.base import ClerkComponent
-
-SignInStatus = Literal["signed-in", "signed-out"]
 
 
 class Show(ClerkComponent):

@@ -12,13 +12,12 @@ import jwt
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from clerk_fullstack.settings import encode_publishable_key
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
 from tests.helpers.redis import redis_server
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, TEST_ISSUER, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET, signed_webhook
-
-from clerk_fullstack.settings import encode_publishable_key  # isort: skip
 
 SCALE_KEY = new_signing_key("ins_scale_out_key")
 """The key the backends fetch from the JWKS server."""

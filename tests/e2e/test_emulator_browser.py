@@ -172,6 +172,8 @@ def record_timing(name: str, seconds: float) -> None:
 
 def test_sign_up_reload_and_sign_out(app: RunningApp, context: BrowserContext) -> None:
     page = context.new_page()
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(f"{app.url}/my-favorite-color")
     expect(page.locator("#local-clerk-banner")).to_have_text(BANNER)
     expect(page.get_by_text(SIGNED_OUT_MESSAGE)).to_be_visible()
@@ -196,6 +198,14 @@ def test_sign_up_reload_and_sign_out(app: RunningApp, context: BrowserContext) -
     expect(page.get_by_text(SIGNED_OUT_MESSAGE)).to_be_visible()
     expect(page.locator("#color-text")).to_have_count(0)
     shot(page, "04-signed-out-again")
+    assert missing == [], "the pages asked for something the app does not serve"
+
+
+def test_the_favicon_is_served(app: RunningApp) -> None:
+    """`assets/` is Reflex's folder for static files; a browser asks for /favicon.ico."""
+    response = httpx.get(f"{app.url}/favicon.ico", timeout=10)
+    assert response.status_code == 200
+    assert response.content == (Path(__file__).parents[2] / "assets" / "favicon.ico").read_bytes()
 
 
 def test_clerk_sign_in_is_interactive_quickly_on_a_warm_server(
