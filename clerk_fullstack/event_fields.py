@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,11 @@ from clerk_fullstack.errors import WebhookError
 
 MAX_VERSION = 2**63 - 1
 """Clerk's `updated_at` is stored as a BSON int64."""
+MAX_VERSION_AHEAD_MS = 60 * 60 * 1000
+"""How far past this server's clock a version (Clerk's `updated_at`, a deletion's `timestamp`)
+may be. A stored version orders every later write, so one far in the future would make the
+user ignore every genuine update until then. An hour covers any clock skew: a signed webhook
+already proves this clock is within 5 minutes of Svix's."""
 
 
 def _bad(field: str, what: str, *, within: str = "data.") -> WebhookError:
@@ -44,11 +50,24 @@ def required_str(data: Mapping[str, Any], field: str, *, max_length: int) -> str
     return value
 
 
-def version(data: Mapping[str, Any], field: str, *, within: str = "data.") -> int:
-    """A non-negative integer (not a bool, not a float) that fits BSON's int64."""
+def now_ms() -> int:
+    """This server's clock, in Unix milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+def version(
+    data: Mapping[str, Any], field: str, *, within: str = "data.", now: int | None = None
+) -> int:
+    """A non-negative integer (not a bool, not a float) that fits BSON's int64, and is no more
+    than `MAX_VERSION_AHEAD_MS` past `now` (ms; this server's clock by default)."""
     value = data.get(field)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_VERSION:
         raise _bad(field, "is not a non-negative 64-bit integer", within=within)
+    if value > (now_ms() if now is None else now) + MAX_VERSION_AHEAD_MS:
+        raise WebhookError(
+            f"'{within}{field}' is more than an hour ahead of this server's clock",
+            reason="version-in-the-future",
+        )
     return value
 
 

@@ -61,6 +61,15 @@ class User(Document):
         name = "users"
 
 
+class DeletedBy(StrEnum):
+    """Who deleted a user here: a `user.deleted` webhook, or a sync that did not find the user."""
+
+    WEBHOOK = "webhook"
+    """Clerk said so. Tombstones stored before this field existed count as webhook ones."""
+    SYNC = "sync"
+    """`sync --delete-missing`: undone by any later listing that shows the user."""
+
+
 class DeletedUser(Document):
     """A tombstone for a deleted Clerk user, so late events cannot bring the user back."""
 
@@ -70,12 +79,32 @@ class DeletedUser(Document):
     deleted_at: datetime = Field(default_factory=utcnow, alias="deletedAt")
     clerk_deleted_at: int | None = Field(default=None, alias="clerkDeletedAt")
     """When Clerk deleted the user (ms, the `user.deleted` event's `timestamp`), when known."""
+    deleted_by: DeletedBy | None = Field(default=None, alias="deletedBy")
+    """None on tombstones older than this field: they are treated as webhook ones."""
+    favorite_color: FavoriteColor | None = Field(default=None, alias="favoriteColor")
+    """A sync's tombstone keeps the user's color, given back if a later listing shows the user."""
+    user_created_at: datetime | None = Field(default=None, alias="userCreatedAt")
+    """A sync's tombstone keeps when the user was first stored, given back with the color."""
 
     class Settings:
         name = "deleted_users"
 
 
-DOCUMENT_MODELS: list[type[Document]] = [User, DeletedUser]
+class ClerkInstanceRecord(Document):
+    """Which Clerk instance this database's users belong to, recorded by the first sync."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = "clerk"  # type: ignore[assignment]  # one record per database
+    issuer: str
+    """`https://<Frontend API host>`, from the publishable key the sync ran with."""
+    recorded_at: datetime = Field(default_factory=utcnow, alias="recordedAt")
+
+    class Settings:
+        name = "clerk_instance"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [User, DeletedUser, ClerkInstanceRecord]
 
 
 def _stored_name(model: type[Document], attribute: str) -> str:
@@ -103,6 +132,12 @@ TOMBSTONE_ID = "_id"
 """`DeletedUser` is keyed by the Clerk user id."""
 TOMBSTONE_DELETED_AT = _stored_name(DeletedUser, "deleted_at")
 TOMBSTONE_CLERK_DELETED_AT = _stored_name(DeletedUser, "clerk_deleted_at")
+TOMBSTONE_DELETED_BY = _stored_name(DeletedUser, "deleted_by")
+TOMBSTONE_FAVORITE_COLOR = _stored_name(DeletedUser, "favorite_color")
+TOMBSTONE_USER_CREATED_AT = _stored_name(DeletedUser, "user_created_at")
+INSTANCE_RECORD_ID = "clerk"
+INSTANCE_ISSUER = _stored_name(ClerkInstanceRecord, "issuer")
+INSTANCE_RECORDED_AT = _stored_name(ClerkInstanceRecord, "recorded_at")
 
 
 def profile_fields(profile: UserProfile, *, now: datetime) -> dict[str, Any]:
@@ -116,9 +151,20 @@ def profile_fields(profile: UserProfile, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def new_user_fields(*, now: datetime) -> dict[str, Any]:
-    """The fields only a new user gets: a random favorite color and its creation time."""
-    return {USER.favorite_color: FavoriteColor.random().value, USER.created_at: now}
+@dataclass(frozen=True, slots=True)
+class KeptFields:
+    """What a sync's tombstone kept of a deleted user, to give back if the user returns."""
+
+    favorite_color: FavoriteColor | None = None
+    created_at: datetime | None = None
+
+
+def new_user_fields(*, now: datetime, kept: KeptFields | None = None) -> dict[str, Any]:
+    """The fields only a new user gets: a random favorite color (or the one a sync's tombstone
+    kept) and its creation time."""
+    color = kept.favorite_color if kept and kept.favorite_color else FavoriteColor.random()
+    created_at = kept.created_at if kept and kept.created_at else now
+    return {USER.favorite_color: color.value, USER.created_at: created_at}
 
 
 def new_user_document(profile: UserProfile, *, now: datetime) -> dict[str, Any]:

@@ -7,7 +7,9 @@ answer comes from a database call issued after the request arrived.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,9 +21,14 @@ from clerk_fullstack.batching import PerLoop
 from clerk_fullstack.models import (
     TOMBSTONE_CLERK_DELETED_AT,
     TOMBSTONE_DELETED_AT,
+    TOMBSTONE_DELETED_BY,
+    TOMBSTONE_FAVORITE_COLOR,
     TOMBSTONE_ID,
+    TOMBSTONE_USER_CREATED_AT,
     USER,
+    DeletedBy,
     FavoriteColor,
+    KeptFields,
     UserProfile,
     new_user_document,
     new_user_fields,
@@ -50,15 +57,25 @@ class SyncResult(StrEnum):
     """The user was deleted earlier; the event is dropped so the user stays deleted."""
 
 
+@dataclass(frozen=True, slots=True)
+class Lifted:
+    """A tombstone a listing of Clerk's users lifted."""
+
+    by_sync: bool
+    """It was a sync's (`--delete-missing`): the user comes back with what it kept."""
+    kept: KeptFields
+
+
 async def create_user(profile: UserProfile) -> SyncResult:
     """Apply `user.created`: batched with concurrent creates, same outcome as `save_profile`."""
     return await _creates.submit(profile)
 
 
-async def save_profile(profile: UserProfile) -> SyncResult:
+async def save_profile(profile: UserProfile, *, kept: KeptFields | None = None) -> SyncResult:
     """Store the profile unless a newer one is stored or the user was deleted.
 
-    New users get a random favorite color; an existing user's color never changes.
+    New users get a random favorite color (or the one `kept` by a lifted sync tombstone); an
+    existing user's color never changes.
     """
     users = users_collection()
     now = utcnow()
@@ -69,7 +86,7 @@ async def save_profile(profile: UserProfile) -> SyncResult:
         try:
             result = await users.update_one(
                 newer_than_stored,
-                {"$set": fields, "$setOnInsert": new_user_fields(now=now)},
+                {"$set": fields, "$setOnInsert": new_user_fields(now=now, kept=kept)},
                 upsert=True,
             )
         except DuplicateKeyError:
@@ -89,39 +106,84 @@ async def save_profile(profile: UserProfile) -> SyncResult:
         return SyncResult.GONE if gone else SyncResult.CREATED
 
 
-async def delete_user(*, clerk_user_id: str, deleted_at: int | None = None) -> SyncResult:
+async def delete_user(
+    *, clerk_user_id: str, deleted_at: int | None = None, by: DeletedBy = DeletedBy.WEBHOOK
+) -> SyncResult:
     """Remove the user and leave a tombstone that keeps late events from recreating it.
 
     `deleted_at` is Clerk's time of the deletion (ms), which `lift_tombstone` compares with.
+    A sync's tombstone (`by=DeletedBy.SYNC`) keeps the user's color and creation time, so a later
+    listing that shows the user undoes the deletion; a webhook's turns any sync tombstone into
+    its own, as Clerk has now confirmed the deletion.
     """
     update: dict[str, Any] = {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}}
     if deleted_at is not None:
         update["$max"] = {TOMBSTONE_CLERK_DELETED_AT: deleted_at}
     with database_errors():
+        if by is DeletedBy.SYNC:
+            # Only a new tombstone is the sync's: a webhook's already there stays the webhook's.
+            update["$setOnInsert"] |= {TOMBSTONE_DELETED_BY: by.value}
+            stored = await users_collection().find_one({USER.clerk_user_id: clerk_user_id})
+            if stored is not None:
+                update["$setOnInsert"] |= {
+                    TOMBSTONE_FAVORITE_COLOR: stored.get(USER.favorite_color),
+                    TOMBSTONE_USER_CREATED_AT: stored.get(USER.created_at),
+                }
+        else:
+            update["$set"] = {TOMBSTONE_DELETED_BY: by.value}
+            update["$unset"] = {TOMBSTONE_FAVORITE_COLOR: "", TOMBSTONE_USER_CREATED_AT: ""}
         # Tombstone first: a concurrent create checks it after inserting, so one of us removes it.
         await tombstones().update_one({TOMBSTONE_ID: clerk_user_id}, update, upsert=True)
         result = await users_collection().delete_one({USER.clerk_user_id: clerk_user_id})
     return SyncResult.DELETED if result.deleted_count else SyncResult.GONE
 
 
-async def lift_tombstone(profile: UserProfile) -> bool:
-    """Forget the user's deletion if Clerk shows the profile changed after it; True if lifted.
+def tombstone_lifts(tombstone: Mapping[str, Any], version: int) -> bool:
+    """Whether a listing that shows the user at `version` (ms) lifts this tombstone.
 
-    Only a read of Clerk's Backend API calls this: a webhook never undoes a deletion. A
-    tombstone without Clerk's deletion time is never lifted.
+    A sync's always: it was made only because a listing did not show the user. Any other only
+    when Clerk changed the profile after Clerk's time of the deletion; without that time, never.
     """
+    if tombstone.get(TOMBSTONE_DELETED_BY) == DeletedBy.SYNC.value:
+        return True
+    deleted_at = tombstone.get(TOMBSTONE_CLERK_DELETED_AT)
+    return isinstance(deleted_at, int) and deleted_at < version
+
+
+async def lift_tombstone(profile: UserProfile) -> Lifted | None:
+    """Forget the user's deletion if `tombstone_lifts` says so; what was lifted, or None.
+
+    Only a read of Clerk's Backend API calls this: a webhook never undoes a deletion.
+    """
+    user_id = profile.clerk_user_id
     with database_errors():
+        by_sync = await tombstones().find_one_and_delete(
+            {TOMBSTONE_ID: user_id, TOMBSTONE_DELETED_BY: DeletedBy.SYNC.value}
+        )
+        if by_sync is not None:
+            return Lifted(by_sync=True, kept=kept_fields(by_sync))
         result = await tombstones().delete_one(
             {
-                TOMBSTONE_ID: profile.clerk_user_id,
+                TOMBSTONE_ID: user_id,
                 TOMBSTONE_CLERK_DELETED_AT: {"$lt": profile.clerk_updated_at},
             }
         )
-    return bool(result.deleted_count)
+    return Lifted(by_sync=False, kept=KeptFields()) if result.deleted_count else None
+
+
+def kept_fields(tombstone: Mapping[str, Any]) -> KeptFields:
+    """The color and creation time a sync's tombstone kept, where they are readable."""
+    color = tombstone.get(TOMBSTONE_FAVORITE_COLOR)
+    created_at = tombstone.get(TOMBSTONE_USER_CREATED_AT)
+    return KeptFields(
+        favorite_color=FavoriteColor(color) if color in set(FavoriteColor) else None,
+        created_at=created_at if isinstance(created_at, datetime) else None,
+    )
 
 
 async def is_deleted(clerk_user_id: str) -> bool:
-    """Whether the user has a tombstone: deleted here, never to be brought back by a read."""
+    """Whether the user has a tombstone: deleted here, brought back only by a sync (see
+    `tombstone_lifts`)."""
     with database_errors():
         found = await tombstones().find_one({TOMBSTONE_ID: clerk_user_id}, {TOMBSTONE_ID: 1})
     return found is not None

@@ -91,13 +91,13 @@ async def database(mongo_uri: str) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def clean_db(database: None) -> AsyncIterator[None]:
-    """Empty collections before each test that uses the database."""
-    from clerk_fullstack.models import DeletedUser, User
+    """Empty every collection (users, tombstones, the instance record) before each test."""
+    from clerk_fullstack.models import DOCUMENT_MODELS
 
     for attempt in range(3):
         try:
-            await User.get_pymongo_collection().delete_many({})
-            await DeletedUser.get_pymongo_collection().delete_many({})
+            for model in DOCUMENT_MODELS:
+                await model.get_pymongo_collection().delete_many({})
             break
         except AutoReconnect:
             # After minutes without a query (slow process tests), the first call on the shared

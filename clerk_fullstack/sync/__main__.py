@@ -1,4 +1,4 @@
-"""`python -m clerk_fullstack.sync [--dry-run] [--delete-missing] [--since ISO8601]`."""
+"""`python -m clerk_fullstack.sync [--dry-run] [--delete-missing [--force]] [--since ISO8601]`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from clerk_fullstack.errors import AppError
 from clerk_fullstack.settings import ConfigError, get_settings
 from clerk_fullstack.startup import start
 from clerk_fullstack.store import database_unavailable
+from clerk_fullstack.sync import guards
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
 from clerk_fullstack.sync.output import Progress, summary_lines
@@ -51,31 +52,57 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--delete-missing", action="store_true", help="delete users Clerk no longer has"
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"with --delete-missing: delete even more than {guards.MAX_DELETE_SHARE:.0%} "
+        "of the stored users",
+    )
+    parser.add_argument(
         "--since", type=iso_datetime, help="only users Clerk updated at or after this time"
     )
     parser.add_argument("--page-size", type=page_size, default=MAX_PAGE_SIZE, help="users/call")
+    parser.add_argument(
+        "--rebind-instance",
+        action="store_true",
+        help="record this Clerk instance as the database's, replacing the one recorded",
+    )
     args = parser.parse_args(argv)
     if args.since and args.delete_missing:
         parser.error("--delete-missing needs the whole user list; drop --since")
+    if args.force and not args.delete_missing:
+        parser.error("--force only applies to --delete-missing")
     return args
 
 
 async def run(args: argparse.Namespace, progress: Progress) -> Summary:
-    """Connect to MongoDB and Clerk as the app does, and reconcile."""
+    """Connect to MongoDB and Clerk as the app does, and reconcile.
+
+    The database records the Clerk instance (issuer) of the first sync that completes; a sync
+    with keys for another instance is refused before it reads or writes anything, unless
+    `--rebind-instance` says the users moved. A dry run records nothing.
+    """
     instance = start()
     if not instance.secret_key:
         raise ConfigError("CLERK_SECRET_KEY is needed to read Clerk's users")
+    guards.check_key_environments(instance.publishable_key, instance.secret_key)
     client = await db.connect(get_settings())
     try:
+        recorded = await guards.recorded_issuer()
+        if not args.rebind_instance:
+            guards.check_instance(recorded, instance.issuer)
         async with ClerkUsersAPI(instance.api_url, instance.secret_key) as api:
-            return await reconcile(
+            summary = await reconcile(
                 api,
                 dry_run=args.dry_run,
                 delete_missing=args.delete_missing,
+                force=args.force,
                 since=args.since,
                 page_size=args.page_size,
                 report=progress,
             )
+        if recorded != instance.issuer and not args.dry_run:
+            await guards.record_instance(instance.issuer)
+        return summary
     finally:
         await client.close()
 
@@ -90,6 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.close()
         print("Interrupted: nothing is half-written; run the command again to finish.")
         return EXIT_INTERRUPTED
+    except guards.SyncRefused as exc:
+        progress.close()
+        if exc.summary is not None:  # what was applied before the refusal, and who is missing
+            lines = summary_lines(
+                exc.summary, dry_run=args.dry_run, delete_missing=True, refused=True
+            )
+            print("\n".join(lines))
+        print(f"Sync failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (ClerkAPIError, ConfigError, AppError) as exc:
         progress.close()
         print(f"Sync failed: {exc}", file=sys.stderr)

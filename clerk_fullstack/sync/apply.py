@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clerk_fullstack import users
-from clerk_fullstack.errors import WebhookError
+from clerk_fullstack.errors import WebhookError, clip
 from clerk_fullstack.events import user_profile
 from clerk_fullstack.models import (
-    TOMBSTONE_CLERK_DELETED_AT,
+    TOMBSTONE_DELETED_BY,
     TOMBSTONE_ID,
     USER,
+    DeletedBy,
     DeletedUser,
     User,
     UserProfile,
@@ -35,6 +36,8 @@ class Summary:
     """Users Clerk reported at the start."""
     read: int = 0
     created: int = 0
+    restored: int = 0
+    """Of the created: users an earlier `--delete-missing` had deleted, now listed by Clerk."""
     updated: int = 0
     unchanged: int = 0
     kept_deleted: int = 0
@@ -49,7 +52,9 @@ def profile_of(data: dict[str, Any]) -> UserProfile:
     try:
         return user_profile(data)
     except WebhookError as exc:
-        raise ClerkAPIError(f"Clerk returned a user this app cannot read: {exc}") from None
+        user_id = data.get("id")
+        named = f" ({clip(user_id)})" if isinstance(user_id, str) else ""
+        raise ClerkAPIError(f"Clerk returned a user this app cannot read{named}: {exc}") from None
 
 
 async def apply_profiles(
@@ -64,7 +69,7 @@ async def apply_profiles(
         )
     }
     deletions = {
-        doc[TOMBSTONE_ID]: doc.get(TOMBSTONE_CLERK_DELETED_AT)
+        doc[TOMBSTONE_ID]: doc
         async for doc in DeletedUser.get_pymongo_collection().find({TOMBSTONE_ID: {"$in": ids}})
     }
     limit = asyncio.Semaphore(CONCURRENT_WRITES)
@@ -73,20 +78,25 @@ async def apply_profiles(
         user_id = profile.clerk_user_id
         stored = versions.get(user_id)
         version = profile.clerk_updated_at
-        deleted_at = deletions.get(user_id)
+        tombstone = deletions.get(user_id)
         if stored is not None and stored >= version:
             summary.unchanged += 1
-        elif user_id in deletions and (deleted_at is None or deleted_at >= version):
+        elif tombstone is not None and not users.tombstone_lifts(tombstone, version):
             summary.kept_deleted += 1
         elif dry_run:
             if user_id in versions:
                 summary.updated += 1
             else:
                 summary.created += 1
+                if tombstone and tombstone.get(TOMBSTONE_DELETED_BY) == DeletedBy.SYNC:
+                    summary.restored += 1
         else:
             async with limit:
-                await users.lift_tombstone(profile)
-                count(summary, await users.save_profile(profile))
+                lifted = await users.lift_tombstone(profile)
+                result = await users.save_profile(profile, kept=lifted.kept if lifted else None)
+                count(summary, result)
+                if lifted and lifted.by_sync and result == users.SyncResult.CREATED:
+                    summary.restored += 1
 
     await asyncio.gather(*(apply(p) for p in profiles))
 

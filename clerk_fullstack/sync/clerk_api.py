@@ -1,5 +1,9 @@
 """A small client for Clerk's Backend API users endpoints: paging, 429 and 5xx retries.
 
+Each request has a deadline for the whole answer (a trickling body is cut off), waits that a
+`Retry-After` asks for are finite and capped, and paging ends at `total_count` or at a page
+already seen, so a broken or hostile API can neither hang a sync nor page it forever.
+
 `get_user` is the exception: one attempt, no retries, for a caller that is waiting on it (the
 app fetching a user whose webhook has not arrived yet, see `missing_users`).
 """
@@ -7,6 +11,7 @@ app fetching a user whose webhook has not arrived yet, see `missing_users`).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,9 +27,14 @@ MAX_ATTEMPTS = 5
 MAX_RATE_LIMITED = 10
 """Tries per request while Clerk keeps answering 429."""
 BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0)
-MAX_RETRY_AFTER_SECONDS = 300.0
-"""A longer Retry-After than this is waited for only this long, so a run never hangs."""
+MAX_RETRY_AFTER_SECONDS = 60.0
+"""A longer Retry-After than this is waited for only this long, so a run never hangs (Clerk's
+rate limits are counted over 10 s windows, so its own answers ask for far less)."""
 TIMEOUT_SECONDS = 30.0
+"""Per network operation (connect, each read): a silent server."""
+REQUEST_DEADLINE_SECONDS = 60.0
+"""Per whole request, answer included: a server that trickles its answer byte by byte. A page
+of 500 users is about 1 MB, which Clerk sends in well under a second."""
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -34,7 +44,11 @@ class ClerkAPIError(RuntimeError):
 
 
 def retry_after_seconds(value: str | None, *, default: float) -> float:
-    """The wait a `Retry-After` header asks for (seconds or an HTTP date), within bounds."""
+    """The wait a `Retry-After` header asks for (seconds or an HTTP date), within bounds.
+
+    A value that is no wait at all (`nan`, a negative number, words) gets `default`; a date in
+    the past is no wait; anything longer than `MAX_RETRY_AFTER_SECONDS` (`inf` too) is capped.
+    """
     if value is None:
         return default
     try:
@@ -42,9 +56,12 @@ def retry_after_seconds(value: str | None, *, default: float) -> float:
     except ValueError:
         try:
             seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return default
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+        seconds = max(seconds, 0.0)
+    if math.isnan(seconds) or seconds < 0:
+        return default
+    return min(seconds, MAX_RETRY_AFTER_SECONDS)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -88,6 +105,7 @@ class ClerkUsersAPI:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         timeout: float = TIMEOUT_SECONDS,
+        deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -96,6 +114,7 @@ class ClerkUsersAPI:
             transport=transport,
         )
         self._sleep = sleep
+        self._deadline = deadline
 
     async def __aenter__(self) -> ClerkUsersAPI:
         return self
@@ -131,7 +150,7 @@ class ClerkUsersAPI:
         """
         path = f"/v1/users/{quote(user_id, safe='')}"
         try:
-            response = await self._client.get(path)
+            response = await self._send(path, {})
         except httpx.TransportError as exc:
             raise ClerkAPIError(f"GET /v1/users/{{id}} failed: {type(exc).__name__}") from None
         if response.status_code == 404 and error_code(response) == "resource_not_found":
@@ -142,23 +161,44 @@ class ClerkUsersAPI:
         return body
 
     async def pages(
-        self, *, order_by: str, page_size: int = MAX_PAGE_SIZE
+        self, *, order_by: str, page_size: int = MAX_PAGE_SIZE, total: int | None = None
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every page, by offset, until a short one."""
+        """Every page, by offset, until a short one, `total` users, or a page already seen.
+
+        `total` is `count_users()` at the start: users who sign up meanwhile push the last
+        ones past it, and the caller asks about stored users it did not see by id. A page whose
+        users were all on earlier pages means the server ignores `offset`: paging stops.
+        """
         offset = 0
+        seen: set[str] = set()
         while True:
             page = await self.list_users(limit=page_size, offset=offset, order_by=order_by)
+            ids = {user["id"] for user in page if isinstance(user.get("id"), str)}
+            if ids and ids <= seen:
+                return
+            seen |= ids
             if page:
                 yield page
-            if len(page) < page_size:
-                return
             offset += len(page)
+            if len(page) < page_size or (total is not None and offset >= total):
+                return
+
+    async def _send(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        """One GET, answer read, within the request deadline (`httpx.ReadTimeout` if not)."""
+        try:
+            async with asyncio.timeout(self._deadline) as deadline:
+                return await self._client.get(path, params=params)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            message = f"no whole answer within the {self._deadline:g} s deadline"
+            raise httpx.ReadTimeout(message) from None
 
     async def _get(self, path: str, params: dict[str, Any]) -> Any:
         failures = rate_limited = 0
         while True:
             try:
-                response = await self._client.get(path, params=params)
+                response = await self._send(path, params)
             except httpx.TransportError as exc:
                 failures += 1
                 problem = f"{type(exc).__name__}: {exc}"

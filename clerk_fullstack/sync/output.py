@@ -40,8 +40,14 @@ class Progress:
             self._drawn = False
 
 
-def summary_lines(summary: Summary, *, dry_run: bool, delete_missing: bool) -> list[str]:
-    """The final summary, one `name: count` per line, then the missing users by id."""
+def summary_lines(
+    summary: Summary, *, dry_run: bool, delete_missing: bool, refused: bool = False
+) -> list[str]:
+    """The final summary, one `name: count` per line, then the missing users by id.
+
+    `restored` (users an earlier `--delete-missing` deleted, back because Clerk lists them) is
+    shown only when there are some; `refused` means the deletion needed `--force`.
+    """
     lines = ["Dry run: nothing was written; these are the changes a sync would make."] * dry_run
     lines += [
         f"created: {summary.created}",
@@ -51,8 +57,12 @@ def summary_lines(summary: Summary, *, dry_run: bool, delete_missing: bool) -> l
         f"deleted: {summary.deleted}",
         f"missing: {len(summary.missing)}",
     ]
+    if summary.restored:
+        lines.append(f"restored: {summary.restored} (of the created: users a sync had deleted)")
     if summary.missing and summary.deleted == 0 and summary.read == 0:
         lines.append("Clerk listed no users, so nothing was deleted.")
+    elif summary.missing and refused:
+        lines.append("Users stored here but not in Clerk (kept: deleting them needs --force):")
     elif summary.missing and not delete_missing:
         lines.append("Users stored here but not in Clerk (kept; --delete-missing deletes them):")
     elif summary.missing:

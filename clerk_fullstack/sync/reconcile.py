@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from clerk_fullstack import users
-from clerk_fullstack.models import USER, User, utcnow
+from clerk_fullstack.models import USER, DeletedBy, User, utcnow
 from clerk_fullstack.sync.apply import Summary, apply_profiles, profile_of
 from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkUsersAPI
+from clerk_fullstack.sync.guards import check_deletion_share
 
 CONFIRM_BATCH = 100
 """User ids per `GET /v1/users?user_id=…` when double-checking users that look missing."""
@@ -25,17 +26,23 @@ async def reconcile(
     *,
     dry_run: bool = False,
     delete_missing: bool = False,
+    force: bool = False,
     since: datetime | None = None,
     page_size: int = MAX_PAGE_SIZE,
     report: Report = lambda summary: None,
 ) -> Summary:
-    """Apply every Clerk user to MongoDB; then list (or delete) users Clerk no longer has."""
+    """Apply every Clerk user to MongoDB; then list (or delete) users Clerk no longer has.
+
+    Deleting more than a share of the stored users raises `SyncRefused` unless `force` is set
+    (see `guards.check_deletion_share`); the creates and updates before it stay applied.
+    """
     started = utcnow()
+    stored = await User.get_pymongo_collection().count_documents({})
     summary = Summary(total=await api.count_users())
     seen: set[str] = set()
     order_by = "-updated_at" if since else "-created_at"
     since_ms = int(since.timestamp() * 1000) if since else None
-    async for page in api.pages(order_by=order_by, page_size=page_size):
+    async for page in api.pages(order_by=order_by, page_size=page_size, total=summary.total):
         profiles = [profile_of(data) for data in page]
         summary.read += len(profiles)
         seen.update(p.clerk_user_id for p in profiles)
@@ -48,6 +55,7 @@ async def reconcile(
     if since is None:
         await settle_missing(api, seen, started, summary, dry_run=dry_run)
         if delete_missing and summary.read and summary.missing:
+            check_deletion_share(summary, stored, force=force)
             await delete_users(summary, started, dry_run=dry_run)
     return summary
 
@@ -75,11 +83,13 @@ async def settle_missing(
 
 
 async def delete_users(summary: Summary, started: datetime, *, dry_run: bool) -> None:
-    """Delete the missing users, with tombstones dated when this sync read Clerk."""
+    """Delete the missing users, with sync tombstones dated when this sync read Clerk."""
     deleted_at = int(started.timestamp() * 1000)
     for user_id in summary.missing:
         if dry_run:
             summary.deleted += 1
             continue
-        result = await users.delete_user(clerk_user_id=user_id, deleted_at=deleted_at)
+        result = await users.delete_user(
+            clerk_user_id=user_id, deleted_at=deleted_at, by=DeletedBy.SYNC
+        )
         summary.deleted += result == users.SyncResult.DELETED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -18,21 +17,9 @@ from clerk_fullstack.sync.clerk_api import (
 from clerk_fullstack.sync.reconcile import reconcile
 from tests.helpers.emulator import stored_users
 from tests.helpers.mongo import free_port
-from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, clerk_user
+from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, Waits, clerk_user
 
 pytestmark = pytest.mark.integration
-
-
-class Waits(list[float]):
-    """A sleep that records each wait; `real` also waits."""
-
-    def __init__(self, *, real: bool) -> None:
-        super().__init__()
-        self.real = real
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-        await asyncio.sleep(seconds if self.real else 0)
 
 
 async def test_a_429_is_retried_after_the_time_retry_after_asks(clean_db: None) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
-import sys
 
 import pytest
 
@@ -17,23 +14,9 @@ from tests.helpers.emulator import Emulator, stored_users
 from tests.helpers.mongo import free_port
 from tests.helpers.tokens import TEST_HOST
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
+from tests.sync.command import run_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-async def run_command(*args: str, **env: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "clerk_fullstack.sync",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_the_command_recovers_missed_webhooks(emulator: Emulator) -> None:

@@ -166,13 +166,13 @@ async def test_a_webhook_landing_between_the_syncs_read_and_write_wins(
     real_save_profile = users.save_profile
     interposed: list[str] = []
 
-    async def webhook_first(profile: UserProfile) -> users.SyncResult:
+    async def webhook_first(profile: UserProfile, **options: Any) -> users.SyncResult:
         # The newer webhook is stored after the sync read Clerk, before its write lands.
         if not interposed:
             interposed.append(profile.clerk_user_id)
             await emulator.pause_webhooks(False)
             await emulator.rename(signed_in, "From the webhook")
-        return await real_save_profile(profile)
+        return await real_save_profile(profile, **options)
 
     env.setattr(users, "save_profile", webhook_first)
     summary = await sync(emulator)
