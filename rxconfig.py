@@ -7,7 +7,12 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from clerk_fullstack.dev_frontend import DevFrontendHost
-from clerk_fullstack.serving import keep_on_import_path, run_mode, use_uvicorn_workers
+from clerk_fullstack.serving import (
+    exit_with_server_status,
+    keep_on_import_path,
+    run_mode,
+    use_uvicorn_workers,
+)
 from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
 
 try:
@@ -17,6 +22,9 @@ try:
         check_for_serving(settings.model_copy(update={"reflex_env_mode": mode}))
 except ConfigError as exc:
     raise SystemExit(str(exc)) from None
+if mode == "prod":
+    # Reflex drops gunicorn's exit status: this `reflex run` passes it on instead.
+    exit_with_server_status()
 
 # Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py).
 use_uvicorn_workers()

@@ -11,15 +11,21 @@ per color load in most paired runs (`bench/RESULTS.md`). Either is one variable 
 
 Worker processes come from gunicorn's `WEB_CONCURRENCY` (default 1): Reflex's own worker count
 reaches gunicorn as `--threads`, which uvicorn workers ignore.
+
+Reflex runs gunicorn to completion and drops its exit status; `exit_with_server_status` passes it
+on, so a supervisor restarts a backend whose server gave up.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shlex
 import sys
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
+from typing import Any
 
 WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 """uvicorn's gunicorn worker (uvloop, httptools, websockets); `uvicorn.workers` is deprecated."""
@@ -28,6 +34,8 @@ GUNICORN_CONFIG = "python:clerk_fullstack.gunicorn_conf"
 """gunicorn's hooks for the backend (freezes the preloaded heap before forking workers)."""
 
 _WORKER_CLASS_FLAGS = ("-k", "--worker-class")
+_SERVER_MODULES = ("gunicorn", "uvicorn")
+"""What Reflex's prod backend runs as `python -m …`: gunicorn, or uvicorn on Windows."""
 
 
 def has_worker_class(gunicorn_args: str) -> bool:
@@ -80,3 +88,46 @@ def run_mode(argv: Sequence[str]) -> str | None:
         if arg.startswith("--env="):
             return arg.split("=", 1)[1]
     return "dev"
+
+
+def is_server_command(args: object) -> bool:
+    """Whether a command Reflex launches is its prod server (`python -m gunicorn …`)."""
+    if not isinstance(args, list | tuple):
+        return False
+    parts = [str(arg) for arg in args]
+    return any(
+        flag == "-m" and module in _SERVER_MODULES for flag, module in itertools.pairwise(parts)
+    )
+
+
+def exit_status(returncode: int) -> int:
+    """The shell's status for a child's return code: as is, or 128 + N after signal N."""
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+def exit_with_server_status() -> None:
+    """Make this `reflex run` exit with its server's status when the server fails.
+
+    Reflex launches gunicorn through `reflex.utils.processes.new_process(..., run=True)` and
+    ignores the result, so `reflex run --env prod` ended with 0 when gunicorn halted (a worker
+    that could not boot) or its master was killed (the OOM killer), and `Restart=on-failure` did
+    nothing. The launcher is wrapped, for the server command only: a non-zero status becomes
+    this process's own (`SystemExit`), after a line on stderr saying so.
+    """
+    from reflex.utils import processes
+
+    launch = processes.new_process
+    if getattr(launch, "passes_server_status", False):
+        return
+
+    @functools.wraps(launch)
+    def new_process(args: Any, run: bool = False, show_logs: bool = False, **kwargs: Any) -> Any:
+        result = launch(args, run, show_logs, **kwargs)  # type: ignore[call-overload]
+        if run and is_server_command(args) and result.returncode != 0:
+            status = exit_status(result.returncode)
+            print(f"The backend server exited with status {status}.", file=sys.stderr)
+            raise SystemExit(status)
+        return result
+
+    new_process.passes_server_status = True  # type: ignore[attr-defined]
+    processes.new_process = new_process

@@ -3,7 +3,8 @@
 Webhook writes ask for `w="majority", j=True`: a 2xx means the user is journaled on a majority
 (on a standalone server, `majority` is that one server). Any write-concern error is a 503, so
 Svix retries; the retry is idempotent. A document the database refuses (a validator, an
-unencodable string) is a 422 for that event only.
+unencodable string) is a 422 for that event only. Until this process has connected to the
+database (`db.ready()`, see `db.py`), every call is a 503 with the same fixed message.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pymongo import WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError, WriteError
 
+from clerk_fullstack import db
 from clerk_fullstack.errors import DatabaseUnavailableError, UserNotStorableError, clip
 from clerk_fullstack.models import DeletedUser, User
 
@@ -32,13 +34,21 @@ UNAVAILABLE_MESSAGE = "Database unavailable, try again later."
 logger = logging.getLogger(__name__)
 
 
+def require_database() -> None:
+    """Raise the 503 app error unless this process has connected and bound the models."""
+    if not db.ready():
+        raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
+
+
 def users() -> AsyncCollection[dict[str, Any]]:
-    """The `users` collection, writing with `WRITE_CONCERN`."""
+    """The `users` collection, writing with `WRITE_CONCERN` (a 503 until connected)."""
+    require_database()
     return User.get_pymongo_collection().with_options(write_concern=WRITE_CONCERN)
 
 
 def tombstones() -> AsyncCollection[dict[str, Any]]:
-    """The `deleted_users` collection, writing with `WRITE_CONCERN`."""
+    """The `deleted_users` collection, writing with `WRITE_CONCERN` (a 503 until connected)."""
+    require_database()
     return DeletedUser.get_pymongo_collection().with_options(write_concern=WRITE_CONCERN)
 
 

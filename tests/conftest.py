@@ -82,10 +82,11 @@ def child_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildSe
 
 @pytest.fixture(scope="session")
 async def database(mongo_uri: str) -> AsyncIterator[None]:
-    """The app's database lifespan (client + Beanie) for the whole run."""
+    """The app's database lifespan (client + Beanie) for the whole run, once connected."""
     from clerk_fullstack import db
 
-    async with db.lifespan():
+    async with db.lifespan() as connecting:
+        await asyncio.wait_for(connecting, 120)
         yield
 
 

@@ -118,3 +118,43 @@ def test_dev_backend_keeps_users_across_restarts(tmp_path: Path, signing_key: Si
     finally:
         backend.stop()
         stop(tmp_path / "data" / "mongo")
+
+
+def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
+    tmp_path: Path, signing_key: SigningKey
+) -> None:
+    """No MONGO_URI: the embedded server's folder is blocked (a file where it should be), so it
+    cannot start. The backend boots anyway, answers 503, and connects once the folder is free."""
+    env = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    env.update(DATA_DIR=str(tmp_path / "data"), ALLOW_EMBEDDED_MONGO="1", MONGO_TIMEOUT_MS="1000")
+    blocker = tmp_path / "data" / "mongo"
+    blocker.parent.mkdir()
+    blocker.write_text("not a folder")
+    backend = Backend(free_port(), env, tmp_path / "backend.log")
+    backend.start()
+    try:
+        unavailable = {
+            "success": False,
+            "message": "Database unavailable, try again later.",
+            "reason": "database-unavailable",
+        }
+        body, headers = signed_webhook(user_created("user_embedded_late"))
+        for response in (
+            httpx.get(f"{backend.url}/api/health"),
+            httpx.post(f"{backend.url}/webhooks", content=body, headers=headers),
+        ):
+            assert (response.status_code, response.json()) == (503, unavailable)
+        blocker.unlink()
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{backend.url}/api/health").status_code != 200:
+            assert time.monotonic() < deadline, "the embedded database never came up"
+            time.sleep(0.25)
+        assert (
+            httpx.post(f"{backend.url}/webhooks", content=body, headers=headers).status_code == 200
+        )
+        token = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_embedded_late')}"}
+        assert httpx.get(f"{backend.url}/user/favoriteColor", headers=token).status_code == 200
+    finally:
+        backend.stop()
+        if (blocker / "pid").exists():
+            stop(blocker)

@@ -10,7 +10,9 @@ from clerk_fullstack.gunicorn_conf import pre_fork
 from clerk_fullstack.serving import (
     GUNICORN_CONFIG,
     WORKER_CLASS,
+    exit_status,
     has_worker_class,
+    is_server_command,
     run_mode,
     use_uvicorn_workers,
 )
@@ -70,6 +72,25 @@ def test_calling_it_twice_changes_nothing() -> None:
 )
 def test_run_mode_is_read_from_a_reflex_run_command_line(argv: list[str], mode: str | None) -> None:
     assert run_mode(argv) == mode
+
+
+@pytest.mark.parametrize(
+    ("args", "server"),
+    [
+        (["/venv/bin/python", "-m", "gunicorn", "--preload", "app:app()"], True),
+        (["python.exe", "-m", "uvicorn", "--factory", "app:app"], True),
+        (["npm", "install"], False),
+        (["/venv/bin/python", "-m", "pip", "gunicorn"], False),
+        ("python -m gunicorn", False),  # Reflex gives its server a list
+    ],
+)
+def test_the_server_command_is_recognised(args: object, server: bool) -> None:
+    assert is_server_command(args) is server
+
+
+@pytest.mark.parametrize(("returncode", "status"), [(1, 1), (3, 3), (-9, 137), (-15, 143)])
+def test_a_server_status_becomes_the_shell_s(returncode: int, status: int) -> None:
+    assert exit_status(returncode) == status
 
 
 def test_the_master_freezes_the_preloaded_heap_before_forking() -> None:

@@ -6,12 +6,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from clerk_fullstack import db
+from clerk_fullstack.errors import DatabaseUnavailableError
+from clerk_fullstack.store import UNAVAILABLE_MESSAGE
 
 
 async def health(request: Request) -> JSONResponse:
-    """GET /api/health: whether the database answers."""
-    reachable = await db.ping()
-    return JSONResponse(
-        {"status": "ok" if reachable else "degraded", "database": reachable},
-        status_code=200 if reachable else 503,
-    )
+    """GET /api/health: 200 once the database is connected and answers; else the 503 app error
+    every database-backed route gives (`database-unavailable`, with its fixed message)."""
+    if not await db.ping():
+        raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE)
+    return JSONResponse({"status": "ok", "database": True})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clerk_fullstack.local_clerk.files import read_or_create_secret
-from clerk_fullstack.settings import Settings, encode_publishable_key
+from clerk_fullstack.settings import ConfigError, Settings, encode_publishable_key
 
 LOCAL_FRONTEND_API_HOST = "local-emulator.clerk.accounts.dev"
 """The host the emulator's publishable key encodes. A development-instance suffix turns on
@@ -58,8 +58,28 @@ def directory(settings: Settings) -> Path:
     return settings.data_dir / "local_clerk"
 
 
+def require_backend_port(settings: Settings) -> None:
+    """Refuse to serve the emulator without REFLEX_BACKEND_PORT: `backend_url` would guess 8000.
+
+    `reflex run` always sets it. A server started another way (uvicorn, gunicorn or Granian
+    directly) does not, and a guessed port may be another program's: the backend would trust its
+    signing keys and send it this emulator's webhooks (users' emails).
+    """
+    if settings.reflex_backend_port is None:
+        raise ConfigError(
+            "Invalid configuration:\n  REFLEX_BACKEND_PORT: in local mode the backend fetches the "
+            "emulator's signing keys and delivers its webhooks on its own port, and this server "
+            "was not started by `reflex run`, which sets it. Set REFLEX_BACKEND_PORT to the port "
+            "this server listens on"
+        )
+
+
 def backend_url(settings: Settings) -> str:
-    """How the backend reaches itself: the JWKS fetch and webhook deliveries go here."""
+    """How the backend reaches itself: the JWKS fetch and webhook deliveries go here.
+
+    Without a port (`reflex export`, a frontend-only compile) it says 8000, Reflex's default; a
+    process that serves the emulator checks `require_backend_port` first.
+    """
     host = settings.reflex_backend_host
     if host in _WILDCARD_HOSTS:
         host = "127.0.0.1"

@@ -6,7 +6,9 @@ its base URL as the Backend API, and its base URL (seen from the browser) as Cle
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import AsyncIterator
 
 import reflex as rx
 from starlette.applications import Starlette
@@ -54,8 +56,16 @@ def emulator_app() -> Starlette:
     return build_emulator(get_local_clerk(), app_origin_allowed)
 
 
+@contextlib.asynccontextmanager
+async def in_app_lifespan(emulator: Starlette) -> AsyncIterator[None]:
+    """The emulator's start-up work, in a backend that knows its own port (else it fails)."""
+    config.require_backend_port(get_settings())
+    async with emulator_lifespan(emulator):
+        yield
+
+
 def serve_in(app: rx.App, api: Starlette) -> None:
     """Mount the emulator under `/local-clerk` in the app's API, with its start-up work."""
     emulator = emulator_app()
     api.routes.append(Mount(config.ROUTE_PREFIX, app=emulator))
-    app.register_lifespan_task(emulator_lifespan, emulator=emulator)
+    app.register_lifespan_task(in_app_lifespan, emulator=emulator)

@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from pymongo import MongoClient
 
 from bench.uiload import AppNames, Users, close_all, make_sessions, open_all
 from tests.deploy.conftest import ARTIFACTS, backend_settings, deliver, minter
-from tests.helpers.cluster import BackendProcess, worker_pids
+from tests.helpers.cluster import BackendProcess, gunicorn_master, two_workers
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.mongo import free_port
 
@@ -35,25 +33,6 @@ def backend(mongo_uri: str, redis_url: str, jwks: JWKSServer) -> Iterator[Backen
         yield process
     finally:
         process.stop()
-
-
-def uvicorn_workers(backend: BackendProcess) -> list[int]:
-    """The gunicorn workers: processes of the group whose parent is the gunicorn master."""
-    group = worker_pids(backend.pid)
-    gunicorn = {pid for pid in group if "gunicorn" in _command(pid)}
-    masters = {pid for pid in gunicorn if _parent(pid) not in gunicorn}
-    assert len(masters) == 1, {pid: _command(pid) for pid in group}
-    return sorted(pid for pid in gunicorn if _parent(pid) in masters)
-
-
-def two_workers(backend: BackendProcess, *, other_than: list[int]) -> list[int]:
-    """Wait until gunicorn runs two workers, none of them in `other_than` (health answers as
-    soon as the first worker does; a replacement takes a moment to fork)."""
-    deadline = time.monotonic() + 60
-    while len(now := uvicorn_workers(backend)) != 2 or set(now) & set(other_than):
-        assert time.monotonic() < deadline, f"not two new workers: {now}"
-        time.sleep(0.25)
-    return now
 
 
 def test_two_workers_serve_one_port_and_a_killed_worker_is_replaced(
@@ -79,6 +58,48 @@ def test_two_workers_serve_one_port_and_a_killed_worker_is_replaced(
     asyncio.run(load_all())
 
 
+@pytest.fixture
+def lone_backend(
+    mongo_uri: str, redis_url: str, jwks: JWKSServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., BackendProcess]]:
+    """Make a one-worker production command with extra settings; each is stopped after."""
+    made: list[BackendProcess] = []
+
+    def make(**extra: str) -> BackendProcess:
+        settings = {**backend_settings(mongo_uri, redis_url, jwks.url), **extra}
+        log = ARTIFACTS / f"production-command-{request.node.name}-{len(made)}.log"
+        made.append(BackendProcess(free_port(), settings, log))
+        return made[-1]
+
+    yield make
+    for backend in made:
+        backend.stop()
+
+
+def test_reflex_run_exits_non_zero_when_gunicorn_gives_up(
+    lone_backend: Callable[..., BackendProcess],
+) -> None:
+    """A server that cannot start (here a worker class gunicorn cannot load) ends the command
+    with gunicorn's failure, not 0, so a supervisor's `Restart=on-failure` restarts it."""
+    backend = lone_backend(GUNICORN_CMD_ARGS="--worker-class nosuch.Worker")
+    with pytest.raises(RuntimeError, match="backend exited"):
+        backend.start(until="/ping")
+    assert backend.process is not None
+    assert backend.process.wait(30) != 0
+    assert "The backend server exited with status" in backend.log.read_text()
+
+
+def test_reflex_run_exits_non_zero_when_the_gunicorn_master_is_killed(
+    lone_backend: Callable[..., BackendProcess],
+) -> None:
+    """The OOM killer picks the master: the command ends with 128 + SIGKILL."""
+    backend = lone_backend()
+    backend.start()
+    os.kill(gunicorn_master(backend), signal.SIGKILL)
+    assert backend.process is not None
+    assert backend.process.wait(60) == 128 + signal.SIGKILL
+
+
 def _new_users(backend: BackendProcess, mongo_uri: str, n: int) -> Users:
     ids = [f"user_prod_{uuid.uuid4().hex[:10]}" for _ in range(n)]
     for uid in ids:
@@ -91,17 +112,3 @@ def _new_users(backend: BackendProcess, mongo_uri: str, n: int) -> Users:
         ids=[str(d["clerkUserId"]) for d in docs],
         colors={str(d["clerkUserId"]): str(d["favoriteColor"]) for d in docs},
     )
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0

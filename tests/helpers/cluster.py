@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,8 +50,9 @@ class BackendProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 180) -> None:
-        """Start and wait until `/api/health` answers 200 (the database is reachable)."""
+    def start(self, timeout: float = 180, *, until: str = "/api/health") -> None:
+        """Start and wait until `until` answers 200: by default `/api/health` (the database is
+        reachable); `/ping` when the database is meant to be down."""
         self.process = spawn_reflex(
             backend_only_args(self.mode, self.port),
             cwd=self.cwd,
@@ -58,7 +60,7 @@ class BackendProcess:
             log=self.log,
             stdin=subprocess.DEVNULL,
         )
-        if not backend_answered(self.process, f"{self.url}/api/health", self.log, timeout, 2):
+        if not backend_answered(self.process, f"{self.url}{until}", self.log, timeout, 2):
             self.stop()
             raise RuntimeError(f"backend did not answer: {self.log.read_text()[-3000:]}")
 
@@ -95,3 +97,48 @@ def worker_pids(leader: int) -> list[int]:
             if int(fields[2]) == leader:
                 pids.append(int(stat.parent.name))
     return pids
+
+
+def gunicorn_processes(backend: BackendProcess) -> set[int]:
+    """The gunicorn processes in `backend`'s process group: the master and its workers."""
+    return {pid for pid in worker_pids(backend.pid) if "gunicorn" in command_line(pid)}
+
+
+def gunicorn_master(backend: BackendProcess) -> int:
+    """The gunicorn master of `backend`: the gunicorn process whose parent is not one."""
+    gunicorn = gunicorn_processes(backend)
+    masters = [pid for pid in gunicorn if parent_pid(pid) not in gunicorn]
+    assert len(masters) == 1, {pid: command_line(pid) for pid in worker_pids(backend.pid)}
+    return masters[0]
+
+
+def uvicorn_workers(backend: BackendProcess) -> list[int]:
+    """The gunicorn workers: gunicorn processes whose parent is the gunicorn master."""
+    master = gunicorn_master(backend)
+    return sorted(pid for pid in gunicorn_processes(backend) if parent_pid(pid) == master)
+
+
+def two_workers(backend: BackendProcess, *, other_than: list[int]) -> list[int]:
+    """Wait until gunicorn runs two workers, none of them in `other_than` (health answers as
+    soon as the first worker does; a replacement takes a moment to fork)."""
+    deadline = time.monotonic() + 60
+    while len(now := uvicorn_workers(backend)) != 2 or set(now) & set(other_than):
+        assert time.monotonic() < deadline, f"not two new workers: {now}"
+        time.sleep(0.25)
+    return now
+
+
+def command_line(pid: int) -> str:
+    """The process's command line, or "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def parent_pid(pid: int) -> int:
+    """The process's parent, or 0 once it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
