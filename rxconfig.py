@@ -8,6 +8,7 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from clerk_fullstack.serving import keep_on_import_path, run_mode, use_uvicorn_workers
 from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
+from clerk_fullstack.state_dir import use_states_dir
 
 try:
     settings = load_settings()
@@ -17,8 +18,10 @@ try:
 except ConfigError as exc:
     raise SystemExit(str(exc)) from None
 
-# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py).
+# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py), and
+# tabs' state files go to a private folder outside the project (clerk_fullstack/state_dir.py).
 use_uvicorn_workers()
+use_states_dir(settings)
 keep_on_import_path(Path(__file__).resolve().parent)
 
 config = rx.Config(
@@ -28,6 +31,8 @@ config = rx.Config(
     # DevOriginGuard lets only loopback origins through.
     cors_allowed_origins=["*"] if settings.is_dev else [settings.frontend],
     telemetry_enabled=False,
+    # How long a tab's state outlives its last event (settings.py): Reflex's default is an hour.
+    redis_token_expiration=settings.reflex_redis_token_expiration,
     plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[SitemapPlugin],
 )
