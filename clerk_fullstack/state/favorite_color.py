@@ -60,7 +60,7 @@ class FavoriteColorState(rx.State):
     _socket: str = ""
     """The socket (Socket.IO session id) this load is for: what the tab shows belongs to the
     socket that asked, and another socket (a reconnect, or a client that took over the tab's
-    Reflex token) sees nothing until it verifies a token of its own (`forget_other_socket`)."""
+    Reflex token) sees nothing until it verifies a token of its own (`_forget_other_socket`)."""
 
     # Wall-clock times, not monotonic ones: a persistent state manager may hand the state to
     # another worker process, and the schedule must mean the same there.
@@ -93,11 +93,12 @@ class FavoriteColorState(rx.State):
         self._start_over()
         self.status = ColorStatus.IDLE.value
 
-    def forget_other_socket(self, socket: str) -> None:
+    def _forget_other_socket(self, socket: str) -> None:
         """Start over, idle, if the tab last loaded for another socket than `socket`.
 
         Called for every event before its handler (`state/socket_binding.py`): Reflex's hydrate
-        on a new socket would otherwise send it the color verified for the old one.
+        on a new socket would otherwise send it the color verified for the old one. Private, so
+        that Reflex does not offer it to clients as an event handler.
         """
         if self._socket == socket or (not self._socket and self.status == ColorStatus.IDLE):
             return

@@ -27,5 +27,5 @@ class ForgetOtherSocket(Middleware):
         # Reflex sets the socket's session id from the connection, never from the client's data.
         socket = str(state.router_data.get(RouteVar.SESSION_ID, ""))
         color_state = await state.get_state(FavoriteColorState)
-        color_state.forget_other_socket(socket)
+        color_state._forget_other_socket(socket)
         return None
