@@ -8,6 +8,7 @@ are checked with state files (one worker, no Redis) and with Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import stat
 import uuid
@@ -32,9 +33,9 @@ from tests.state.test_hostile_socket import load_color
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-SHORT_LIFETIME = 10
-"""Seconds a tab's state lives after its last event, for the disk backend here (the shortest
-the settings allow), so that expiry can be watched."""
+SHORT_LIFETIME = 30
+"""Seconds a tab's state lives after its last event, for the disk backend here: short enough to
+watch it expire, long enough that the files are all there while they are counted."""
 
 DISK_WRITE_DEBOUNCE = 2.0
 """Reflex's default REFLEX_STATE_MANAGER_DISK_DEBOUNCE: a change is written this long after."""
@@ -88,6 +89,20 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 def state_files(folder: Path) -> list[Path]:
     return [path for path in folder.iterdir() if path.is_file()] if folder.exists() else []
+
+
+def state_blobs(folder: Path) -> list[bytes]:
+    """The state files' contents (a file Reflex deletes meanwhile is skipped)."""
+    blobs = []
+    for path in state_files(folder):
+        with contextlib.suppress(FileNotFoundError):
+            blobs.append(path.read_bytes())
+    return blobs
+
+
+def loaded_in(folder: Path) -> bool:
+    """Whether a tab's state in `folder` holds a loaded color."""
+    return any(b"loaded" in blob for blob in state_blobs(folder))
 
 
 async def open_fresh_tabs(backend: Backend, count: int) -> None:
@@ -175,18 +190,36 @@ async def test_no_cookie_or_token_in_state_files(
     disk_backend: Backend, state_home: Path, signing_key: SigningKey
 ) -> None:
     folder = state_home / "clerk_fullstack" / "states"
-    before = {path: path.stat().st_mtime_ns for path in state_files(folder)}
+    await wait_until(lambda: not loaded_in(folder))  # no earlier test's tab in the way
 
     credentials = await signed_in_tab_loads(disk_backend, signing_key)
 
-    def written() -> list[Path]:
-        return [p for p in state_files(folder) if before.get(p) != p.stat().st_mtime_ns]
-
     # The loaded color is in the tab's state once Reflex has written it (after its debounce).
-    await wait_until(lambda: any(b"loaded" in path.read_bytes() for path in written()))
-    blob = b"".join(path.read_bytes() for path in state_files(folder))
+    await wait_until(lambda: loaded_in(folder))
+    blob = b"".join(state_blobs(folder))
     assert secrets_in(blob, credentials) == []
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+async def test_a_tab_idle_past_the_lifetime_still_loads(
+    disk_backend: Backend, state_home: Path, signing_key: SigningKey
+) -> None:
+    folder = state_home / "clerk_fullstack" / "states"
+    user_id = f"user_idle_{uuid.uuid4().hex[:8]}"
+    body, headers = signed_webhook(user_created(user_id))
+    async with httpx.AsyncClient(base_url=disk_backend.url, timeout=30) as client:
+        assert (await client.post("/webhooks", content=body, headers=headers)).status_code == 200
+    tab = ReflexSocket(disk_backend.url, TEST_FRONTEND)
+    await tab.connect(hydrate=True)
+    try:
+        color = await load_color(tab, mint_token(signing_key, sub=user_id))
+        await wait_until(lambda: loaded_in(folder))
+        # The socket stays open and idle until Reflex has dropped the tab's state...
+        await wait_until(lambda: not loaded_in(folder))
+        # ...and the page's next load starts from an empty state and works as before.
+        assert await load_color(tab, mint_token(signing_key, sub=user_id)) == color
+    finally:
+        await tab.close()
 
 
 async def redis_values(client: Any) -> dict[bytes, bytes]:
