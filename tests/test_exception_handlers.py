@@ -7,7 +7,7 @@ import logging
 import pytest
 from reflex.event import EventSpec
 
-from clerk_fullstack import exception_handlers
+from clerk_fullstack import exception_handlers, safe_logs
 from clerk_fullstack.exception_handlers import (
     FRONTEND_REPORTS_PER_WINDOW,
     ReportWindow,
@@ -55,13 +55,22 @@ def test_browser_reports_past_the_budget_are_counted_not_logged(
 def test_a_failing_event_logs_its_traceback_and_tells_the_page(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    factory = logging.getLogRecordFactory()
+    safe_logs.install()  # as the app module does
     try:
-        raise TypeError(f"load() got an unexpected keyword argument 'x\n{FORGED}'")
-    except TypeError as exc:
-        error = exc
-    with caplog.at_level(logging.ERROR, logger=exception_handlers.__name__):
-        toast = log_backend_exception(error)
+        try:
+            raise TypeError(f"load() got an unexpected keyword argument 'x\n{FORGED}'")
+        except TypeError as exc:
+            error = exc
+        with caplog.at_level(logging.ERROR, logger=exception_handlers.__name__):
+            toast = log_backend_exception(error)
+    finally:
+        logging.setLogRecordFactory(factory)
 
     assert isinstance(toast, EventSpec)
     (record,) = caplog.records
-    assert record.exc_info is not None and record.exc_info[1] is error
+    text = record.getMessage()
+    assert text.startswith("An event handler failed\nTraceback (most recent call last):\n")
+    assert f'File "{__file__}"' in text
+    assert f"TypeError: load() got an unexpected keyword argument 'x\\n{FORGED}'" in text
+    assert not any(line.startswith(FORGED) for line in caplog.text.splitlines())
