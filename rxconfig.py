@@ -14,6 +14,7 @@ from clerk_fullstack.serving import (
     use_uvicorn_workers,
 )
 from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
+from clerk_fullstack.state_dir import use_states_dir
 
 try:
     settings = load_settings()
@@ -26,8 +27,10 @@ if mode == "prod":
     # Reflex drops gunicorn's exit status: this `reflex run` passes it on instead.
     exit_with_server_status()
 
-# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py).
+# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py), and
+# tabs' state files go to a private folder outside the project (clerk_fullstack/state_dir.py).
 use_uvicorn_workers()
+use_states_dir(settings)
 keep_on_import_path(Path(__file__).resolve().parent)
 
 config = rx.Config(
@@ -37,6 +40,8 @@ config = rx.Config(
     # DevOriginGuard lets only loopback origins through.
     cors_allowed_origins=["*"] if settings.is_dev else [settings.frontend],
     telemetry_enabled=False,
+    # How long a tab's state outlives its last event (settings.py): Reflex's default is an hour.
+    redis_token_expiration=settings.reflex_redis_token_expiration,
     # The dev frontend server listens on loopback only, unless DEV_FRONTEND_HOST says otherwise.
     plugins=[rx.plugins.RadixThemesPlugin(), DevFrontendHost(settings.dev_frontend_host)],
     disable_plugins=[SitemapPlugin],

@@ -6,16 +6,21 @@ import reflex as rx
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from clerk_fullstack import db, routes
+from clerk_fullstack import db, routes, safe_logs
 from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk.provider import clerk_provider
 from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
 from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.exception_handlers import log_backend_exception, log_frontend_exception
 from clerk_fullstack.origins import DevOriginGuard
 from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
 from clerk_fullstack.settings import get_settings
+from clerk_fullstack.socket_headers import DropSocketCredentials
 from clerk_fullstack.startup import start
+from clerk_fullstack.state.socket_binding import ForgetOtherSocket
 
+# Before anything is served: no log record can be flooded or forged by a client (safe_logs.py).
+safe_logs.install()
 # Fail at start, with a message naming the variable, on a malformed setting; then resolve the
 # Clerk instance (in local mode this creates the emulator's secrets on first run).
 start()
@@ -36,11 +41,17 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
 
 
 api_app = build_api()
-# The guard goes outermost of ours, so it covers Reflex's socket as well as our routes.
-api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api_app]
+# These wrap Reflex's socket as well as our routes; the guard goes outermost.
+api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api_app, DropSocketCredentials]
 if get_settings().is_dev:
     api.append(DevOriginGuard)
-app = rx.App(api_transformer=api, extra_app_wraps={CLERK_WRAP: clerk_wrap})
+app = rx.App(
+    api_transformer=api,
+    extra_app_wraps={CLERK_WRAP: clerk_wrap},
+    frontend_exception_handler=log_frontend_exception,
+    backend_exception_handler=log_backend_exception,
+)
+app.add_middleware(ForgetOtherSocket())
 app.register_lifespan_task(db.lifespan)
 if get_clerk_instance().local:
     # Local mode: the Clerk emulator runs in this backend (imported here, so that Clerk mode

@@ -25,6 +25,9 @@ HOST_NAME = re.compile(r"[A-Za-z0-9.:-]{1,253}")
 """An IP address (v4 or v6) or a DNS host name: nothing a command line or a script could
 read as anything else."""
 
+DEFAULT_TAB_STATE_SECONDS = 120
+"""How long Reflex keeps a tab's state after its last event (Reflex's default is an hour)."""
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names the variable and the fix."""
@@ -94,6 +97,7 @@ _FIXES = {
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
     "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
+    "REFLEX_REDIS_TOKEN_EXPIRATION": "use a whole number of seconds, 10 or more",
 }
 
 
@@ -164,6 +168,16 @@ class Settings(BaseSettings):
     """Set by `reflex run --backend-port`; the local Clerk emulator calls the backend there."""
     reflex_redis_url: str | None = None
     """Reflex's own variable: keep every tab's state in Redis, shared by all workers and hosts."""
+    reflex_redis_token_expiration: int = Field(default=DEFAULT_TAB_STATE_SECONDS, ge=10)
+    """Reflex's own variable (despite its name, for files and Redis alike): seconds a tab's state
+    is kept after the tab's last event. A tab that reconnects starts over anyway (it shows
+    nothing until a fresh session token is verified), so this only bounds what idle and
+    abandoned tabs cost."""
+    reflex_states_workdir: Path | None = None
+    """Reflex's own variable: the folder of the tabs' state files when there is no Redis (Reflex
+    empties it at each start). Unset: `$XDG_STATE_HOME/clerk_fullstack/states`."""
+    xdg_state_home: Path | None = None
+    """Where per-user state lives (XDG Base Directory); unset means `~/.local/state`."""
     web_concurrency: int = Field(default=1, ge=1)
     """Worker processes on this host (gunicorn's variable, see `serving.py`)."""
 
@@ -256,6 +270,17 @@ class Settings(BaseSettings):
             raise ValueError("has no host")
         return value
 
+    @field_validator("reflex_states_workdir", "xdg_state_home", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("xdg_state_home")
+    @classmethod
+    def _ignore_relative_state_home(cls, value: Path | None) -> Path | None:
+        # The XDG spec: a relative path in these variables is invalid and must be ignored.
+        return value if value is not None and value.is_absolute() else None
+
     @field_validator("mongo_uri")
     @classmethod
     def _check_mongo_uri(cls, value: str | None) -> str | None:
@@ -295,6 +320,14 @@ class Settings(BaseSettings):
         if self.clerk_mode == "auto":
             return self.clerk_publishable_key is None and self.clerk_secret_key is None
         return self.clerk_mode == "local"
+
+    @property
+    def states_dir(self) -> Path:
+        """The tabs' state folder without Redis, absolute: outside the project, this user's."""
+        if self.reflex_states_workdir is not None:
+            return self.reflex_states_workdir.absolute()
+        state_home = self.xdg_state_home or Path.home() / ".local" / "state"
+        return (state_home / "clerk_fullstack" / "states").absolute()
 
     @property
     def authorized_parties(self) -> list[str]:

@@ -57,6 +57,11 @@ class FavoriteColorState(rx.State):
     _retried_stale_token: bool = False
     """Whether this load already asked for a token past Clerk's cache."""
 
+    _socket: str = ""
+    """The socket (Socket.IO session id) this load is for: what the tab shows belongs to the
+    socket that asked, and another socket (a reconnect, or a client that took over the tab's
+    Reflex token) sees nothing until it verifies a token of its own (`_forget_other_socket`)."""
+
     # Wall-clock times, not monotonic ones: a persistent state manager may hand the state to
     # another worker process, and the schedule must mean the same there.
     _recheck_due_at: float = 0.0
@@ -85,6 +90,18 @@ class FavoriteColorState(rx.State):
     @rx.event
     def forget(self) -> None:
         """Drop the color and the user id (on sign-out, or when the page is left)."""
+        self._start_over()
+        self.status = ColorStatus.IDLE.value
+
+    def _forget_other_socket(self, socket: str) -> None:
+        """Start over, idle, if the tab last loaded for another socket than `socket`.
+
+        Called for every event before its handler (`state/socket_binding.py`): Reflex's hydrate
+        on a new socket would otherwise send it the color verified for the old one. Private, so
+        that Reflex does not offer it to clients as an event handler.
+        """
+        if self._socket == socket or (not self._socket and self.status == ColorStatus.IDLE):
+            return
         self._start_over()
         self.status = ColorStatus.IDLE.value
 
@@ -161,6 +178,7 @@ class FavoriteColorState(rx.State):
         self._request_token()
 
     def _start_over(self) -> None:
+        self._socket = ""
         self._awaiting_token = False
         self._retried_stale_token = False
         self._recheck_due_at = 0.0
@@ -172,6 +190,7 @@ class FavoriteColorState(rx.State):
     def _request_token(self, *, skip_cache: bool = False) -> None:
         """Ask the browser for a token: a new id in the delta, answered by `ClerkTokenRequest`."""
         self._awaiting_token = True
+        self._socket = self.router.session.session_id
         self.token_request = secrets.token_hex(8)
         self.token_skip_cache = skip_cache
 

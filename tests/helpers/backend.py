@@ -79,17 +79,18 @@ class Backend:
         self.mode = mode
         self.url = f"http://127.0.0.1:{port}"
         self._env = app_environment(env)
-        self._log = log
+        self.log = log
+        """Where the process's output (both streams) goes."""
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> None:
         """Start and wait until the backend answers `/ping`."""
         self.process = spawn_reflex(
-            backend_only_args(self.mode, self.port), cwd=ROOT, env=self._env, log=self._log
+            backend_only_args(self.mode, self.port), cwd=ROOT, env=self._env, log=self.log
         )
-        if not backend_answered(self.process, f"{self.url}/ping", self._log, timeout, 1):
+        if not backend_answered(self.process, f"{self.url}/ping", self.log, timeout, 1):
             self.stop()
-            raise RuntimeError(f"backend did not answer: {self._log.read_text()[-3000:]}")
+            raise RuntimeError(f"backend did not answer: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         """Stop the process group."""

@@ -9,36 +9,64 @@ from pathlib import Path
 from typing import Any
 
 import socketio
+from reflex.state import State
+from reflex_base.constants import CompileVars
 
 NAMESPACE = "/_event"
 """Reflex's event namespace; the socket also lives at this path."""
 
 PAGE = "/my-favorite-color"
 
+HYDRATE = f"{State.get_full_name()}.{CompileVars.HYDRATE_AND_LOAD}"
+"""The boot event Reflex's frontend sends with each connect."""
+
 
 class ReflexSocket:
-    """One tab: its own client token, the `event` emits Reflex's frontend sends, and the updates."""
+    """One tab: its own client token, the `event` emits Reflex's frontend sends, and the updates.
 
-    def __init__(self, url: str, origin: str, *, page: str = PAGE) -> None:
+    `token` reuses a client token (another tab's, or "" for none); `cookie` is sent with the
+    handshake, as a browser sends the page's cookies.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        origin: str,
+        *,
+        page: str = PAGE,
+        token: str | None = None,
+        cookie: str | None = None,
+    ) -> None:
         self.url = url
         self.origin = origin
         self.page = page
-        self.token = str(uuid.uuid4())
+        self.token = str(uuid.uuid4()) if token is None else token
+        self.cookie = cookie
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.new_tokens: list[str] = []
+        """Tokens Reflex handed out instead of `token` (it saw the token on another socket)."""
+        self._pongs: asyncio.Queue[object] = asyncio.Queue()
         self._client = socketio.AsyncClient(reconnection=False)
         self._client.on("event", self._on_update, namespace=NAMESPACE)
+        self._client.on("ping", self._pongs.put, namespace=NAMESPACE)
+        self._client.on("new_token", self.new_tokens.append, namespace=NAMESPACE)
 
     async def _on_update(self, update: dict[str, Any]) -> None:
         await self.updates.put(update)
 
-    async def connect(self) -> None:
-        """Connect over a websocket as `state.js` does: token in the query, the page's Origin."""
+    async def connect(self, *, hydrate: bool = False) -> None:
+        """Connect over a websocket as `state.js` does: token in the query, the page's Origin;
+        with `hydrate`, the page's boot event (`hydrate_and_load`) rides in the CONNECT packet."""
+        headers = {"Origin": self.origin}
+        if self.cookie is not None:
+            headers["Cookie"] = self.cookie
         await self._client.connect(
             f"{self.url}?token={self.token}",
             socketio_path=NAMESPACE,
             namespaces=[NAMESPACE],
             transports=["websocket"],
-            headers={"Origin": self.origin},
+            headers=headers,
+            auth={"event": self._event(HYDRATE, {})} if hydrate else None,
             wait_timeout=30,
         )
 
@@ -46,11 +74,24 @@ class ReflexSocket:
         """Disconnect, as closing the tab does."""
         await self._client.disconnect()
 
+    def _event(self, name: str, payload: Any) -> dict[str, Any]:
+        router_data = {"pathname": self.page, "query": {}, "asPath": self.page}
+        return {"name": name, "payload": payload, "router_data": router_data}
+
     async def send(self, name: str, payload: Any = None) -> None:
         """Emit one event; `payload` goes as-is, so it can be anything a hostile client sends."""
-        router_data = {"pathname": self.page, "query": {}, "asPath": self.page}
-        event = {"name": name, "payload": {} if payload is None else payload}
-        await self._client.emit("event", {**event, "router_data": router_data}, NAMESPACE)
+        await self.emit("event", self._event(name, {} if payload is None else payload))
+
+    async def emit(self, socket_event: str, data: Any) -> None:
+        """Emit any Socket.IO event on Reflex's namespace (`event`, `client_error`, ...)."""
+        await self._client.emit(socket_event, data, NAMESPACE)
+
+    async def round_trip(self, seconds: float = 30) -> None:
+        """Ping and wait for Reflex's pong: every message sent before has been received, and the
+        backend handles a socket's messages in order (its socket handlers run inline)."""
+        await self.emit("ping", None)
+        async with asyncio.timeout(seconds):
+            await self._pongs.get()
 
     async def next_update(
         self, matches: Callable[[dict[str, Any]], bool], seconds: float = 30

@@ -355,3 +355,25 @@ async def test_unreachable_database_shows_unreachable(
     assert (state.status, state.color) == (ColorStatus.UNREACHABLE, "")
     # The token was verified, so the user is known; only the read failed.
     assert state._user_id == "user_state_db"
+
+
+async def test_another_socket_sees_nothing_the_tab_loaded(signing_key: SigningKey) -> None:
+    color = await create_user("user_state_socket")
+    state = new_state()
+    load(state)
+    state._socket = "socket-a"  # as `load` records it from the router, on a live socket
+    await receive_token(state, token_result(mint_token(signing_key, sub="user_state_socket")))
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+
+    state._forget_other_socket("socket-a")  # the same socket: nothing changes
+    assert (state.status, state.color) == (ColorStatus.LOADED, color)
+    state._forget_other_socket("socket-b")
+    assert (state.status, state.color, state._user_id) == (ColorStatus.IDLE, "", None)
+    assert not state._awaiting_token
+
+    # An answer to the old socket's request, sent from the new one, is dropped.
+    asked = load(state)
+    state._socket = "socket-b"
+    state._forget_other_socket("socket-c")
+    assert await receive_token(state, token_result(mint_token(signing_key))) is None
+    assert (state.status, state.token_request) == (ColorStatus.IDLE, asked)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from reflex.state import FrontendEventExceptionState
 
 from clerk_fullstack.state.favorite_color import FavoriteColorState
 from clerk_fullstack.state.lookup import ColorStatus
 from tests.conftest import TEST_ENV
 from tests.helpers.backend import Backend, prod_backend
 from tests.helpers.mongo import ChildServer
+from tests.helpers.payloads import user_created
 from tests.helpers.reflex_socket import ReflexSocket, delta_value, tree_rss_kib
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
+from tests.helpers.webhooks import signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -191,3 +196,157 @@ async def test_unsolicited_tokens_are_dropped_before_any_check(
     statuses = [delta_value(update, STATE, "status") for update in updates]
     assert ColorStatus.NOT_SYNCED.value not in statuses
     assert ColorStatus.INVALID_SESSION.value not in statuses
+
+
+# Item 4 of issue 19: what a socket client sends reaches the log escaped and bounded.
+
+FORGED = "INFO:clerk_fullstack.api.webhooks:Webhook msg_forged for user_admin: deleted"
+"""A log line a client would like to write: it must never start a line of the log."""
+
+MAX_LOG_BYTES_PER_HOSTILE_EVENT = 4_096
+"""Log growth allowed per hostile event, traceback included (Reflex logged 900 kB events whole)."""
+
+MAX_LOG_LINE_CHARS = 1_000
+"""A message is cut at 500 characters; with its prefix and the note of what was cut, a line
+stays well under this."""
+
+
+def forged_text(label: str, size: int) -> str:
+    """`label`, then a line break and the forged line, then `size` characters of padding."""
+    return f"{label}\n{FORGED}\r\n{FORGED}\n" + "A" * size
+
+
+def log_lines_since(log: Path, offset: int) -> list[str]:
+    with log.open("rb") as file:
+        file.seek(offset)
+        return file.read().decode("utf-8", "replace").splitlines()
+
+
+async def wait_for_log(log: Path, offset: int, markers: list[str], seconds: float = 60) -> None:
+    """Wait until every marker appears in the log after `offset` (events fail asynchronously)."""
+    async with asyncio.timeout(seconds):
+        while True:
+            text = "\n".join(log_lines_since(log, offset))
+            if all(marker in text for marker in markers):
+                return
+            await asyncio.sleep(0.2)
+
+
+async def test_hostile_events_write_bounded_lines_and_forge_none(backend: Backend) -> None:
+    log = backend.log
+    before = log.stat().st_size
+    rounds = 10
+    sent = 0
+
+    # A socket without a client token: Reflex logged each of its events whole.
+    nobody = ReflexSocket(backend.url, TEST_FRONTEND, token="")
+    await nobody.connect()
+    try:
+        for n in range(5):
+            await nobody.send(event("load"), {"junk": forged_text(f"nobody{n}", 900_000)})
+            sent += 1
+        await nobody.round_trip()
+    finally:
+        await nobody.close()
+
+    tab = ReflexSocket(backend.url, TEST_FRONTEND)
+    await tab.connect(hydrate=True)
+    try:
+        report = f"{FrontendEventExceptionState.get_full_name()}.handle_frontend_exception"
+        for n in range(rounds):
+            text = forged_text(f"report{n}", 50_000)
+            await tab.send(report, {"info": text, "component_stack": text})
+            await tab.emit("client_error", {"error_type": text, "message": text})
+            # An argument the handler does not take (its name is in the TypeError), and a
+            # handler that does not exist (its name is in the KeyError and the event's repr).
+            await tab.send(event("load"), {forged_text(f"bogus{n}_", 50_000): 1})
+            await tab.send(event(forged_text(f"nosuch{n}_", 50_000)), {})
+            sent += 4
+        await tab.round_trip()
+        await wait_for_log(
+            log, before, [f"{kind}{n}_" for n in range(rounds) for kind in ("bogus", "nosuch")]
+        )
+    finally:
+        await tab.close()
+
+    grown = log.stat().st_size - before
+    lines = log_lines_since(log, before)
+    print(f"\nlog +{grown} B for {sent} hostile events: {grown / sent:.0f} B/event")
+    assert grown / sent < MAX_LOG_BYTES_PER_HOSTILE_EVENT
+    assert max(len(line) for line in lines) < MAX_LOG_LINE_CHARS
+    assert [line for line in lines if line.lstrip().startswith(FORGED)] == []
+    assert any(FORGED in line for line in lines)  # it was logged, escaped, inside a line
+
+
+# Item 9 of issue 19: a closed tab's color is not shown to whoever holds its client token.
+
+
+async def a_user_with_a_color(backend: Backend, signing_key: SigningKey) -> tuple[str, str]:
+    """A user stored through a signed webhook, and the color the REST route reads for them."""
+    user_id = f"user_victim_{uuid.uuid4().hex[:8]}"
+    body, headers = signed_webhook(user_created(user_id))
+    token = mint_token(signing_key, sub=user_id)
+    async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+        assert (await client.post("/webhooks", content=body, headers=headers)).status_code == 200
+        answer = await client.get(
+            "/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 200
+    return user_id, str(answer.json()["payload"])
+
+
+async def load_color(tab: ReflexSocket, token: str) -> str:
+    """Load as the page does, answering the token request with `token`; the color shown."""
+    await load_until_asked(tab)
+    await answer_token(tab, token)
+    loaded = await tab.next_update(status_is(ColorStatus.LOADED))
+    return str(delta_value(loaded, STATE, "color"))
+
+
+async def take_over(backend: Backend, token: str) -> ReflexSocket:
+    """Connect with a closed tab's client token, once Reflex has let go of it (until then it
+    treats the socket as a duplicate tab and hands out a fresh token and state)."""
+    async with asyncio.timeout(30):
+        while True:
+            thief = ReflexSocket(backend.url, TEST_FRONTEND, token=token)
+            await thief.connect(hydrate=True)
+            await thief.round_trip()
+            if not thief.new_tokens:
+                return thief
+            await thief.close()
+            await asyncio.sleep(0.1)
+
+
+def shows_a_color(updates: list[dict[str, Any]]) -> bool:
+    return any(
+        delta_value(update, STATE, "color") or delta_value(update, STATE, "status") == "loaded"
+        for update in updates
+    )
+
+
+async def test_a_closed_tabs_token_shows_nothing_until_a_fresh_token_is_verified(
+    backend: Backend, signing_key: SigningKey
+) -> None:
+    user_id, color = await a_user_with_a_color(backend, signing_key)
+    victim = ReflexSocket(backend.url, TEST_FRONTEND)
+    await victim.connect(hydrate=True)
+    assert await load_color(victim, mint_token(signing_key, sub=user_id)) == color
+    await victim.close()
+
+    thief = await take_over(backend, victim.token)
+    try:
+        # The hydrate snapshot Reflex sends a new socket: the tab, started over.
+        seen = await thief.updates_until(lambda update: STATE in update.get("delta", {}))
+        assert delta_value(seen[-1], STATE, "status") == ColorStatus.IDLE.value
+        assert delta_value(seen[-1], STATE, "color") == ""
+        # Whatever it sends without a verified token shows nothing either.
+        await thief.send(event("recheck_later"))
+        await thief.send(event("load_if_idle"))
+        await answer_token(thief, None)
+        seen += await thief.updates_until(status_is(ColorStatus.INVALID_SESSION))
+        await thief.round_trip()
+        assert not shows_a_color([*seen, *thief.drain()])
+        # A fresh token for the user, verified on this socket, shows the color again.
+        assert await load_color(thief, mint_token(signing_key, sub=user_id)) == color
+    finally:
+        await thief.close()
