@@ -88,6 +88,13 @@ class DatabaseUnavailableError(AppError):
     reason = "database-unavailable"
 
 
+class UserNotSyncedError(AppError):
+    """A verified user the database does not have yet, and Clerk could not supply now."""
+
+    status_code = 404
+    reason = "user-not-synced"
+
+
 class UserNotStorableError(AppError):
     """The database refused this one user document: bad input, so the sender should not retry."""
 

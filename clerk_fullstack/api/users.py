@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from clerk_fullstack import missing_users, users
-from clerk_fullstack.api.responses import PRIVATE_HEADERS, message
+from clerk_fullstack.api.responses import PRIVATE_HEADERS
 from clerk_fullstack.auth.session import verify_session_token
+from clerk_fullstack.errors import UserNotSyncedError
 
 SESSION_COOKIE = "__session"
 
@@ -37,7 +38,8 @@ async def favorite_color(request: Request) -> JSONResponse:
         # Signed up, but the webhook has not arrived: Clerk is asked (see `missing_users`).
         color = (await missing_users.fetch_color(claims.user_id)).value
     if color is None:
-        return message("User not found", success=False, status_code=404, headers=PRIVATE_HEADERS)
+        # The tutorial's message, with the reason every error carries.
+        raise UserNotSyncedError("User not found")
     return JSONResponse(
         {"payload": color.value, "message": "Successfully Got User Favorite Color."},
         headers=PRIVATE_HEADERS,

@@ -26,7 +26,7 @@ __all__ = ["emulator"]
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-NOT_FOUND_BODY = {"success": False, "message": "User not found"}
+NOT_FOUND_BODY = {"success": False, "message": "User not found", "reason": "user-not-synced"}
 
 
 @pytest.fixture

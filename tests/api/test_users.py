@@ -60,7 +60,11 @@ async def test_unknown_user_gets_404_json(api: httpx.AsyncClient, signing_key: S
         "/user/favoriteColor", headers=bearer(mint_token(signing_key, sub="user_not_synced"))
     )
     assert response.status_code == 404
-    assert response.json() == {"success": False, "message": "User not found"}
+    assert response.json() == {
+        "success": False,
+        "message": "User not found",
+        "reason": "user-not-synced",
+    }
 
 
 @pytest.mark.parametrize(
