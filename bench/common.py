@@ -120,7 +120,7 @@ def ensure_seed_build() -> Path:
     return target
 
 
-# `.env` too: the backend must start from environment variables alone (as the README documents).
+# `.env` too: the backend must start from environment variables alone (docs/operations.md).
 APP_EXCLUDE = (
     ".env",
     ".venv",
@@ -353,7 +353,7 @@ def start_ours(
     redis_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> Server:
-    """Our backend exactly as the README starts it: `reflex run --env prod --backend-only`,
+    """Our backend exactly as docs/operations.md starts it: `reflex run --env prod --backend-only`,
     configured by environment variables alone (`extra_env`: more of them, e.g. Reflex knobs)."""
     port = free_port()
     env = _clean_env()

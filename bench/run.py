@@ -6,7 +6,7 @@
 Each round starts both targets in turn (the order flips every round), each on a fresh, empty
 SecantusDB with the same fixtures (keys, webhook secret), and drives it with the baseline
 harness (bench/vendor/harness/loadgen.py): N signed `user.created` webhooks, then
-`GET /user/favoriteColor` with Clerk-shaped tokens. Ours runs exactly as the README says:
+`GET /user/favoriteColor` with Clerk-shaped tokens. Ours runs exactly as docs/operations.md says:
 `reflex run --env prod --backend-only --backend-host 127.0.0.1 --backend-port PORT`, from a
 private copy of the app, configured by environment variables alone. The baseline is built from
 bench/vendor/seed-express with `npm ci` in a cache dir. Prints a side-by-side table (medians) with

@@ -302,7 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-loads", type=int, default=2_000_000)
     ap.add_argument("--max-webhooks", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--oplock", action="store_true", help="REFLEX_OPLOCK_ENABLED=1 (see README)")
+    ap.add_argument(
+        "--oplock", action="store_true", help="REFLEX_OPLOCK_ENABLED=1 (see docs/performance.md)"
+    )
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args(argv)
     args.window = args.window or max(args.duration / 10, 2)
