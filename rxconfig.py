@@ -6,15 +6,15 @@ from pathlib import Path
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-from clerk_fullstack.dev_frontend import DevFrontendHost
-from clerk_fullstack.serving import (
+from clerk_fullstack.core.settings import ConfigError, check_for_serving, load_settings
+from clerk_fullstack.server.dev_frontend import DevFrontendHost
+from clerk_fullstack.server.serving import (
     exit_with_server_status,
     keep_on_import_path,
     run_mode,
     use_uvicorn_workers,
 )
-from clerk_fullstack.settings import ConfigError, check_for_serving, load_settings
-from clerk_fullstack.state_dir import use_states_dir
+from clerk_fullstack.server.state_dir import use_states_dir
 
 try:
     settings = load_settings()
@@ -27,8 +27,8 @@ if mode == "prod":
     # Reflex drops gunicorn's exit status: this `reflex run` passes it on instead.
     exit_with_server_status()
 
-# Before Reflex reads them: the backend runs on uvicorn workers (clerk_fullstack/serving.py), and
-# tabs' state files go to a private folder outside the project (clerk_fullstack/state_dir.py).
+# Before Reflex reads them: the backend runs on uvicorn workers (server/serving.py), and tabs'
+# state files go to a private folder outside the project (server/state_dir.py).
 use_uvicorn_workers()
 use_states_dir(settings)
 keep_on_import_path(Path(__file__).resolve().parent)

@@ -28,7 +28,7 @@ HARNESS = BENCH / "vendor" / "harness"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from clerk_fullstack.settings import APP_ENV_PREFIXES  # noqa: E402 - needs REPO on the path
+from clerk_fullstack.core.settings import APP_ENV_PREFIXES  # noqa: E402 - needs REPO on the path
 
 SEED_SRC = BENCH / "vendor" / "seed-express"
 VENV_BIN = Path(sys.executable).parent

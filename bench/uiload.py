@@ -76,7 +76,7 @@ class AppNames:
         from reflex_base.constants import CompileVars
         from reflex_base.constants.state import FIELD_MARKER
 
-        from clerk_fullstack import routes
+        from clerk_fullstack.core import routes
         from clerk_fullstack.state.favorite_color import FavoriteColorState
 
         name = FavoriteColorState.get_full_name()

@@ -6,18 +6,19 @@ import reflex as rx
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from clerk_fullstack import db, routes, safe_logs
 from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk.provider import clerk_provider
 from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.exception_handlers import log_backend_exception, log_frontend_exception
-from clerk_fullstack.origins import DevOriginGuard
+from clerk_fullstack.core import db, routes, safe_logs
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.origins import DevOriginGuard
+from clerk_fullstack.core.settings import get_settings
 from clerk_fullstack.pages import favorite_color, home, sign_in, sign_up
-from clerk_fullstack.settings import get_settings
-from clerk_fullstack.socket_headers import DropSocketCredentials
-from clerk_fullstack.startup import start
+from clerk_fullstack.server.exception_handlers import log_backend_exception, log_frontend_exception
+from clerk_fullstack.server.socket_headers import DropSocketCredentials
+from clerk_fullstack.server.startup import start
 from clerk_fullstack.state.socket_binding import ForgetOtherSocket
+from clerk_fullstack.users.models import DOCUMENT_MODELS
 
 # Before anything is served: no log record can be flooded or forged by a client (safe_logs.py).
 safe_logs.install()
@@ -52,7 +53,7 @@ app = rx.App(
     backend_exception_handler=log_backend_exception,
 )
 app.add_middleware(ForgetOtherSocket())
-app.register_lifespan_task(db.lifespan)
+app.register_lifespan_task(db.lifespan, models=DOCUMENT_MODELS)
 if get_clerk_instance().local:
     # Local mode: the Clerk emulator runs in this backend (imported here, so that Clerk mode
     # never loads it). This is the only place the product wires the emulator in.

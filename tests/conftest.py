@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 from pymongo.errors import AutoReconnect
 
-from clerk_fullstack.settings import encode_publishable_key
-from clerk_fullstack.startup import reset_caches
+from clerk_fullstack.core.settings import encode_publishable_key
+from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
@@ -83,9 +83,10 @@ def child_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildSe
 @pytest.fixture(scope="session")
 async def database(mongo_uri: str) -> AsyncIterator[None]:
     """The app's database lifespan (client + Beanie) for the whole run, once connected."""
-    from clerk_fullstack import db
+    from clerk_fullstack.core import db
+    from clerk_fullstack.users.models import DOCUMENT_MODELS
 
-    async with db.lifespan() as connecting:
+    async with db.lifespan(DOCUMENT_MODELS) as connecting:
         await asyncio.wait_for(connecting, 120)
         yield
 
@@ -93,7 +94,7 @@ async def database(mongo_uri: str) -> AsyncIterator[None]:
 @pytest.fixture
 async def clean_db(database: None) -> AsyncIterator[None]:
     """Empty every collection (users, tombstones, the instance record) before each test."""
-    from clerk_fullstack.models import DOCUMENT_MODELS
+    from clerk_fullstack.users.models import DOCUMENT_MODELS
 
     for attempt in range(3):
         try:

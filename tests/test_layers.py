@@ -1,4 +1,11 @@
-"""Imports point one way: pages → state → services → models, routes → services, no cycles."""
+"""The wings and the one direction of their imports.
+
+    core ← users, webhooks, auth ← api, state, sync ← pages ← the app module
+
+`core/` (settings, errors, the database) imports no other wing; the users service owns every
+read and write of users, so `sync/` never touches the models; nothing below `api/` imports it;
+only the app module wires the dev-only Clerk emulator in; and there are no cycles.
+"""
 
 from __future__ import annotations
 
@@ -11,56 +18,55 @@ PACKAGE = Path(__file__).resolve().parents[1] / "clerk_fullstack"
 
 pytestmark = pytest.mark.unit
 
+APP = "clerk_fullstack.clerk_fullstack"
+API = "clerk_fullstack.api"
+UI = ("clerk_fullstack.state", "clerk_fullstack.pages", "clerk_fullstack.components")
+WINGS_ABOVE_CORE = (
+    "clerk_fullstack.users",
+    "clerk_fullstack.webhooks",
+    "clerk_fullstack.auth",
+    "clerk_fullstack.server",
+    "clerk_fullstack.sync",
+    "clerk_fullstack.clerk",
+    "clerk_fullstack.local_clerk",
+    API,
+    *UI,
+)
+
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    # the bottom: data shapes, errors, settings
-    "clerk_fullstack.models": ("clerk_fullstack.",),
-    "clerk_fullstack.errors": ("clerk_fullstack.",),
-    "clerk_fullstack.settings": ("clerk_fullstack.",),
-    "clerk_fullstack.routes": ("clerk_fullstack.",),
+    # the foundation imports no wing above it
+    "clerk_fullstack.core": WINGS_ABOVE_CORE,
+    # the bottom of the users wing: data shapes only (see `DATA_SHAPES`)
+    "clerk_fullstack.users.profile": ("clerk_fullstack.",),
+    "clerk_fullstack.core.errors": ("clerk_fullstack.",),
+    "clerk_fullstack.core.settings": ("clerk_fullstack.",),
+    "clerk_fullstack.core.routes": ("clerk_fullstack.",),
     # pure checks never reach into the service layer
-    "clerk_fullstack.events": (
-        "clerk_fullstack.users",
-        "clerk_fullstack.db",
-        "clerk_fullstack.store",
+    "clerk_fullstack.webhooks": (
+        "clerk_fullstack.users.service",
+        "clerk_fullstack.users.store",
+        "clerk_fullstack.core.db",
+        API,
+        *UI,
     ),
-    "clerk_fullstack.event_fields": ("clerk_fullstack.users", "clerk_fullstack.store"),
-    "clerk_fullstack.auth.tokens": ("clerk_fullstack.auth.session", "clerk_fullstack.settings"),
-    # services know nothing of HTTP routes or the UI
-    "clerk_fullstack.users": (
-        "clerk_fullstack.api",
-        "clerk_fullstack.state",
-        "clerk_fullstack.pages",
+    "clerk_fullstack.auth.tokens": (
+        "clerk_fullstack.auth.session",
+        "clerk_fullstack.core.settings",
     ),
-    "clerk_fullstack.store": (
-        "clerk_fullstack.users",
-        "clerk_fullstack.api",
-        "clerk_fullstack.state",
-        "clerk_fullstack.pages",
-    ),
-    "clerk_fullstack.colors": (
-        "clerk_fullstack.users",
-        "clerk_fullstack.api",
-        "clerk_fullstack.state",
-        "clerk_fullstack.pages",
-    ),
-    "clerk_fullstack.auth": (
-        "clerk_fullstack.api",
-        "clerk_fullstack.state",
-        "clerk_fullstack.pages",
-    ),
+    # services know nothing of HTTP routes, the UI or the commands built on them
+    "clerk_fullstack.users": (API, "clerk_fullstack.sync", *UI),
+    "clerk_fullstack.users.store": ("clerk_fullstack.users.service",),
+    "clerk_fullstack.users.colors": ("clerk_fullstack.users.service",),
+    "clerk_fullstack.auth": (API, "clerk_fullstack.sync", *UI),
+    # the sync goes through the users service for every read and write
+    "clerk_fullstack.sync": ("clerk_fullstack.users.models", API, *UI),
     # routes call services, never the UI
-    "clerk_fullstack.api": (
-        "clerk_fullstack.state",
-        "clerk_fullstack.pages",
-        "clerk_fullstack.components",
-    ),
+    API: UI,
     # state calls services, never pages or routes
-    "clerk_fullstack.state": (
-        "clerk_fullstack.pages",
-        "clerk_fullstack.api",
-        "clerk_fullstack.components",
-    ),
+    "clerk_fullstack.state": ("clerk_fullstack.pages", API, "clerk_fullstack.components"),
 }
+"""Each prefix, and what no module under it may import. Nothing but the app module imports
+`api/`: `test_only_the_app_module_imports_the_routes` checks that over every module."""
 
 
 def module_name(path: Path) -> str:
@@ -123,12 +129,24 @@ def test_no_import_cycles() -> None:
         visit(module, ())
 
 
+DATA_SHAPES = {"clerk_fullstack.users.models", "clerk_fullstack.users.profile"}
+
+
+def test_the_data_shapes_import_nothing_but_each_other() -> None:
+    for module in DATA_SHAPES:
+        assert GRAPH[module] <= DATA_SHAPES, f"{module} imports {sorted(GRAPH[module])}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if not m.startswith(API)))
+def test_only_the_app_module_imports_the_routes(module: str) -> None:
+    reached = {target for target in GRAPH[module] if target.startswith(API)}
+    assert module == APP or not reached, f"{module} imports {sorted(reached)}"
+
+
 EMULATOR = "clerk_fullstack.local_clerk"
 EMULATOR_DOORS = {
     # The app module wires the emulator into the backend, with one call (`serve_in`).
-    "clerk_fullstack.clerk_fullstack": {"clerk_fullstack.local_clerk.in_app"},
-    # Local mode's configuration is the emulator's keys and URL; nothing is wired in here.
-    "clerk_fullstack.clerk_instance": {"clerk_fullstack.local_clerk.config"},
+    APP: {"clerk_fullstack.local_clerk.in_app"},
 }
 
 

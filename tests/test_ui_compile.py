@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_fullstack.clerk.library import CLERK_REACT_VERSION
+from clerk_fullstack.core.clerk_sdk import CLERK_REACT_VERSION
 from tests.conftest import TEST_ENV
 from tests.e2e.ui_app import ARTIFACTS
 from tests.helpers.environment import app_environment

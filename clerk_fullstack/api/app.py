@@ -9,7 +9,7 @@ from clerk_fullstack.api.health import health
 from clerk_fullstack.api.responses import app_error_handler
 from clerk_fullstack.api.users import favorite_color
 from clerk_fullstack.api.webhooks import receive_webhook
-from clerk_fullstack.errors import AppError
+from clerk_fullstack.core.errors import AppError
 
 
 def build_api() -> Starlette:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import db
-from clerk_fullstack.errors import DatabaseUnavailableError
-from clerk_fullstack.store import UNAVAILABLE_MESSAGE
+from clerk_fullstack.core import db
+from clerk_fullstack.core.errors import DatabaseUnavailableError
+from clerk_fullstack.users.store import UNAVAILABLE_MESSAGE
 
 
 async def health(request: Request) -> JSONResponse:

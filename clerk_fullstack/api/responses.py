@@ -7,7 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack.errors import AppError, TokenVerificationError
+from clerk_fullstack.core.errors import AppError, TokenVerificationError
 
 logger = logging.getLogger(__name__)
 

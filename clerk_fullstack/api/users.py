@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import missing_users, users
 from clerk_fullstack.api.responses import PRIVATE_HEADERS
 from clerk_fullstack.auth.session import verify_session_token
-from clerk_fullstack.errors import UserNotSyncedError
+from clerk_fullstack.core.errors import UserNotSyncedError
+from clerk_fullstack.users import missing as missing_users
+from clerk_fullstack.users import service as users
 
 SESSION_COOKIE = "__session"
 

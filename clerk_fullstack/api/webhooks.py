@@ -8,11 +8,11 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from clerk_fullstack import users
-from clerk_fullstack.api.bodies import read_body
 from clerk_fullstack.api.responses import message
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.events import (
+from clerk_fullstack.core.bodies import read_body
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.users import service as users
+from clerk_fullstack.webhooks.events import (
     ClerkEvent,
     OtherEvent,
     UserCreated,

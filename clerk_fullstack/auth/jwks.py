@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 
-from clerk_fullstack.errors import clip
+from clerk_fullstack.core.errors import clip
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from clerk_fullstack.auth.jwks import parse_jwks
-from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError, clip
-from clerk_fullstack.errors import TokenErrorReason as Reason
+from clerk_fullstack.core.errors import KeysUnavailableError, TokenVerificationError, clip
+from clerk_fullstack.core.errors import TokenErrorReason as Reason
 
 logger = logging.getLogger(__name__)
 

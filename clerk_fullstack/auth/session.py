@@ -9,9 +9,9 @@ from collections.abc import Collection
 from clerk_fullstack.auth.cache import VerifiedTokenCache
 from clerk_fullstack.auth.key_sources import JWKSKeySource, KeySource, StaticKeySource
 from clerk_fullstack.auth.tokens import SessionClaims, read_header, verify_token
-from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
-from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
-from clerk_fullstack.settings import Settings, get_settings, load_rsa_public_key
+from clerk_fullstack.core.clerk_instance import ClerkInstance, get_clerk_instance
+from clerk_fullstack.core.errors import TokenErrorReason, TokenVerificationError
+from clerk_fullstack.core.settings import Settings, get_settings, load_rsa_public_key
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from clerk_fullstack.errors import TokenErrorReason as Reason
-from clerk_fullstack.errors import TokenVerificationError, clip
-from clerk_fullstack.origins import is_loopback_origin
+from clerk_fullstack.core.errors import TokenErrorReason as Reason
+from clerk_fullstack.core.errors import TokenVerificationError, clip
+from clerk_fullstack.core.origins import is_loopback_origin
 
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.components.component import MemoizationLeaf
 
-from clerk_fullstack.clerk.library import CLERK_REACT
+from clerk_fullstack.core.clerk_sdk import CLERK_REACT
 
 
 class ClerkComponent(rx.Component):

@@ -14,8 +14,8 @@ from reflex_base.constants import Dirs
 from reflex_base.vars.base import VarData
 
 from clerk_fullstack.clerk.base import ClerkComponent
-from clerk_fullstack.clerk.library import CLERK_REACT, script_urls
-from clerk_fullstack.clerk_instance import ClerkInstance, get_clerk_instance
+from clerk_fullstack.core.clerk_instance import ClerkInstance, get_clerk_instance
+from clerk_fullstack.core.clerk_sdk import CLERK_REACT, script_urls
 
 _NAVIGATE = "clerkNavigate"
 _USE_NAVIGATE: rx.Var[Any] = rx.Var(

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import reflex as rx
 from reflex.event import passthrough_event_spec
 
-from clerk_fullstack.clerk.library import CLERK_REACT
+from clerk_fullstack.core.clerk_sdk import CLERK_REACT
 
 GET_TOKEN_FUNCTION = "window.__clerkGetToken"  # noqa: S105 - a JS name, not a secret
 """The browser-side function `ClerkTokenBridge` registers."""

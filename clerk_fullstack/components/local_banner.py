@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_lucide import icon
 
-from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
 
 LOCAL_BANNER_TITLE = "Local sign-in: no Clerk account configured."
 EMAIL_CODE = "424242"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_fullstack import routes
 from clerk_fullstack.clerk.buttons import sign_in_button
 from clerk_fullstack.clerk.control import clerk_failed, clerk_loading, signed_in, signed_out
 from clerk_fullstack.clerk.ui import user_button
+from clerk_fullstack.core import routes
 
 APP_NAME = "Clerk Fullstack"
 

@@ -17,7 +17,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from clerk_fullstack.local_clerk.config import emulator_config
+from clerk_fullstack.core.local_instance import emulator_config
+from clerk_fullstack.core.origins import is_loopback_host
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import TEST_CODE, LocalClerk
 from clerk_fullstack.local_clerk.outbox import Outbox
@@ -25,7 +26,6 @@ from clerk_fullstack.local_clerk.requests import loopback_origins
 from clerk_fullstack.local_clerk.server import build_emulator, emulator_lifespan
 from clerk_fullstack.local_clerk.signing_key import load_signing_key
 from clerk_fullstack.local_clerk.store import UserStore
-from clerk_fullstack.origins import is_loopback_host
 
 DEFAULT_PORT = 4010
 CLERK_JS_PATH = "/npm/@clerk/clerk-js@6/dist/clerk.browser.js"

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from clerk_fullstack.local_clerk.files import locked
+from clerk_fullstack.core.files import locked
 
 LOCK_FILE = Path(__file__).with_name("clerk-packages.lock.json")
 CLERK_JS = "@clerk/clerk-js"

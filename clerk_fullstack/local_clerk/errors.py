@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clerk_fullstack.errors import AppError
+from clerk_fullstack.core.errors import AppError
 
 
 class LocalClerkError(AppError):

@@ -14,16 +14,16 @@ import reflex as rx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.local_clerk import config
+from clerk_fullstack.core import local_instance as config
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.origins import app_origin_allowed
+from clerk_fullstack.core.settings import get_settings
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.outbox import Outbox
 from clerk_fullstack.local_clerk.server import build_emulator, emulator_lifespan
 from clerk_fullstack.local_clerk.signing_key import load_signing_key
 from clerk_fullstack.local_clerk.store import UserStore
-from clerk_fullstack.origins import app_origin_allowed
-from clerk_fullstack.settings import get_settings
 
 APPLICATION_NAME = "Clerk Fullstack (local)"
 

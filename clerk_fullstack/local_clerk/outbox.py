@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from clerk_fullstack.local_clerk.files import locked, write_private
+from clerk_fullstack.core.files import locked, write_private
 
 OUTBOX_FILE = "outbox.json"
 

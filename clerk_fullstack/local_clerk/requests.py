@@ -12,14 +12,14 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from clerk_fullstack.api.bodies import read_body
+from clerk_fullstack.core.bodies import read_body
+from clerk_fullstack.core.origins import is_loopback_host, is_loopback_origin
 from clerk_fullstack.local_clerk.errors import (
     CrossSiteRequestError,
     InvalidFormError,
     NotLoopbackError,
 )
 from clerk_fullstack.local_clerk.instance import Caller
-from clerk_fullstack.origins import is_loopback_host, is_loopback_origin
 
 MAX_FORM_BYTES = 16 * 1024
 DEV_BROWSER_PARAM = "__clerk_db_jwt"

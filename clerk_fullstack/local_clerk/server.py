@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from clerk_fullstack.errors import AppError
+from clerk_fullstack.core.errors import AppError
 from clerk_fullstack.local_clerk.backend_api import backend_api_routes
 from clerk_fullstack.local_clerk.bundles import SERVED_PACKAGES, bundle_file, ensure_bundles
 from clerk_fullstack.local_clerk.errors import (

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from clerk_fullstack.local_clerk.files import read_or_create
+from clerk_fullstack.core.files import read_or_create
 
 SIGNING_KEY_FILE = "signing_key.pem"
 

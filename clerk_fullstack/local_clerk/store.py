@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clerk_fullstack.local_clerk.files import locked, write_private
+from clerk_fullstack.core.files import locked, write_private
 from clerk_fullstack.local_clerk.sessions import is_expired, needs_touch, sessions_to_drop
 
 STORE_FILE = "users.json"

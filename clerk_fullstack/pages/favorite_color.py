@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_lucide import icon
 
-from clerk_fullstack import routes
 from clerk_fullstack.clerk.buttons import sign_in_button, sign_out_button
 from clerk_fullstack.clerk.control import clerk_loading, signed_in, signed_out
 from clerk_fullstack.clerk.token_bridge import clerk_token_request
 from clerk_fullstack.components.color_swatch import color_swatch
 from clerk_fullstack.components.connection import backend_unreachable
 from clerk_fullstack.components.layout import layout
+from clerk_fullstack.core import routes
 from clerk_fullstack.state.favorite_color import FavoriteColorState
 from clerk_fullstack.state.lookup import ColorStatus
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_fullstack import routes
 from clerk_fullstack.components.layout import layout
+from clerk_fullstack.core import routes
 
 TITLE = "Home"
 

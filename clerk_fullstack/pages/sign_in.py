@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clerk_fullstack import routes
 from clerk_fullstack.clerk.ui import sign_in
 from clerk_fullstack.components.layout import form_page
+from clerk_fullstack.core import routes
 
 TITLE = "Sign in"
 

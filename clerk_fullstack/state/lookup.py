@@ -6,15 +6,16 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from clerk_fullstack import missing_users, users
 from clerk_fullstack.auth.session import verify_session_token
-from clerk_fullstack.errors import (
+from clerk_fullstack.core.errors import (
     DatabaseUnavailableError,
     KeysUnavailableError,
     TokenErrorReason,
     TokenVerificationError,
 )
-from clerk_fullstack.models import FavoriteColor
+from clerk_fullstack.users import missing as missing_users
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.models import FavoriteColor
 
 logger = logging.getLogger(__name__)
 

@@ -10,16 +10,16 @@ from datetime import UTC, datetime
 
 from pymongo.errors import PyMongoError
 
-from clerk_fullstack import db
-from clerk_fullstack.errors import AppError
-from clerk_fullstack.settings import ConfigError, get_settings
-from clerk_fullstack.startup import start
-from clerk_fullstack.store import database_unavailable
+from clerk_fullstack.core.errors import AppError
+from clerk_fullstack.core.settings import ConfigError, get_settings
+from clerk_fullstack.server.startup import start
 from clerk_fullstack.sync import guards
 from clerk_fullstack.sync.apply import Summary
-from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
 from clerk_fullstack.sync.output import Progress, summary_lines
 from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.users import instance as instance_record
+from clerk_fullstack.users.clerk_api import MAX_PAGE_SIZE, ClerkAPIError, ClerkUsersAPI
+from clerk_fullstack.users.store import connect, database_unavailable
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -85,9 +85,9 @@ async def run(args: argparse.Namespace, progress: Progress) -> Summary:
     if not instance.secret_key:
         raise ConfigError("CLERK_SECRET_KEY is needed to read Clerk's users")
     guards.check_key_environments(instance.publishable_key, instance.secret_key)
-    client = await db.connect(get_settings())
+    client = await connect(get_settings())
     try:
-        recorded = await guards.recorded_issuer()
+        recorded = await instance_record.recorded_issuer()
         if not args.rebind_instance:
             guards.check_instance(recorded, instance.issuer)
         async with ClerkUsersAPI(instance.api_url, instance.secret_key) as api:
@@ -101,7 +101,7 @@ async def run(args: argparse.Namespace, progress: Progress) -> Summary:
                 report=progress,
             )
         if recorded != instance.issuer and not args.dry_run:
-            await guards.record_instance(instance.issuer)
+            await instance_record.record_instance(instance.issuer)
         return summary
     finally:
         await client.close()

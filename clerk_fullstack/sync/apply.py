@@ -11,19 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from clerk_fullstack import users
-from clerk_fullstack.errors import WebhookError, clip
-from clerk_fullstack.events import user_profile
-from clerk_fullstack.models import (
-    TOMBSTONE_DELETED_BY,
-    TOMBSTONE_ID,
-    USER,
-    DeletedBy,
-    DeletedUser,
-    User,
-    UserProfile,
-)
-from clerk_fullstack.sync.clerk_api import ClerkAPIError
+from clerk_fullstack.core.errors import WebhookError, clip
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.clerk_api import ClerkAPIError
+from clerk_fullstack.users.profile import UserProfile
+from clerk_fullstack.webhooks.events import user_profile
 
 CONCURRENT_WRITES = 16
 
@@ -62,16 +54,8 @@ async def apply_profiles(
 ) -> None:
     """Write the profiles that are newer than what is stored; count each outcome."""
     ids = [p.clerk_user_id for p in profiles]
-    versions = {
-        doc[USER.clerk_user_id]: doc.get(USER.clerk_updated_at)
-        async for doc in User.get_pymongo_collection().find(
-            {USER.clerk_user_id: {"$in": ids}}, {USER.clerk_user_id: 1, USER.clerk_updated_at: 1}
-        )
-    }
-    deletions = {
-        doc[TOMBSTONE_ID]: doc
-        async for doc in DeletedUser.get_pymongo_collection().find({TOMBSTONE_ID: {"$in": ids}})
-    }
+    versions = await users.stored_versions(ids)
+    deletions = await users.tombstones_of(ids)
     limit = asyncio.Semaphore(CONCURRENT_WRITES)
 
     async def apply(profile: UserProfile) -> None:
@@ -88,7 +72,7 @@ async def apply_profiles(
                 summary.updated += 1
             else:
                 summary.created += 1
-                if tombstone and tombstone.get(TOMBSTONE_DELETED_BY) == DeletedBy.SYNC:
+                if tombstone and users.deleted_by_sync(tombstone):
                     summary.restored += 1
         else:
             async with limit:

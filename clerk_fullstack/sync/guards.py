@@ -5,14 +5,6 @@ from __future__ import annotations
 
 import math
 
-from clerk_fullstack.models import (
-    INSTANCE_ISSUER,
-    INSTANCE_RECORD_ID,
-    INSTANCE_RECORDED_AT,
-    ClerkInstanceRecord,
-    utcnow,
-)
-from clerk_fullstack.store import WRITE_CONCERN
 from clerk_fullstack.sync.apply import Summary
 
 MAX_DELETE_SHARE = 0.10
@@ -43,13 +35,6 @@ def check_key_environments(publishable_key: str, secret_key: str) -> None:
         )
 
 
-async def recorded_issuer() -> str | None:
-    """The Clerk instance (issuer) this database belongs to, or None before the first sync."""
-    found = await ClerkInstanceRecord.get_pymongo_collection().find_one({"_id": INSTANCE_RECORD_ID})
-    issuer = found.get(INSTANCE_ISSUER) if found else None
-    return issuer if isinstance(issuer, str) else None
-
-
 def check_instance(recorded: str | None, issuer: str) -> None:
     """Refuse a sync with keys for another instance than the one the database records."""
     if recorded is not None and recorded != issuer:
@@ -59,18 +44,6 @@ def check_instance(recorded: str | None, issuer: str) -> None:
             "Clerk keys; if the users really moved to the new instance, run with "
             "--rebind-instance."
         )
-
-
-async def record_instance(issuer: str) -> None:
-    """Record (or replace) the Clerk instance the database belongs to."""
-    collection = ClerkInstanceRecord.get_pymongo_collection().with_options(
-        write_concern=WRITE_CONCERN
-    )
-    await collection.update_one(
-        {"_id": INSTANCE_RECORD_ID},
-        {"$set": {INSTANCE_ISSUER: issuer, INSTANCE_RECORDED_AT: utcnow()}},
-        upsert=True,
-    )
 
 
 def check_deletion_share(summary: Summary, stored: int, *, force: bool) -> None:

@@ -6,13 +6,12 @@ Clerk's `GET /v1/users` is read page by page; each page goes through `apply.appl
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
-from clerk_fullstack import users
-from clerk_fullstack.models import USER, DeletedBy, User, utcnow
 from clerk_fullstack.sync.apply import Summary, apply_profiles, profile_of
-from clerk_fullstack.sync.clerk_api import MAX_PAGE_SIZE, ClerkUsersAPI
 from clerk_fullstack.sync.guards import check_deletion_share
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.clerk_api import MAX_PAGE_SIZE, ClerkUsersAPI
 
 CONFIRM_BATCH = 100
 """User ids per `GET /v1/users?user_id=…` when double-checking users that look missing."""
@@ -36,8 +35,8 @@ async def reconcile(
     Deleting more than a share of the stored users raises `SyncRefused` unless `force` is set
     (see `guards.check_deletion_share`); the creates and updates before it stay applied.
     """
-    started = utcnow()
-    stored = await User.get_pymongo_collection().count_documents({})
+    started = datetime.now(UTC)
+    stored = await users.count_users()
     summary = Summary(total=await api.count_users())
     seen: set[str] = set()
     order_by = "-updated_at" if since else "-created_at"
@@ -68,10 +67,7 @@ async def settle_missing(
     Users stored after the sync began are left out: they may be new in Clerk since our read.
     The by-id check catches users a paging shift hid (a deletion in Clerk moves the offsets).
     """
-    cursor = User.get_pymongo_collection().find(
-        {USER.created_at: {"$lt": started}}, {USER.clerk_user_id: 1}
-    )
-    candidates = sorted({d[USER.clerk_user_id] async for d in cursor} - seen)
+    candidates = sorted(await users.ids_stored_before(started) - seen)
     found: set[str] = set()
     for start in range(0, len(candidates), CONFIRM_BATCH):
         batch = candidates[start : start + CONFIRM_BATCH]
@@ -89,7 +85,5 @@ async def delete_users(summary: Summary, started: datetime, *, dry_run: bool) ->
         if dry_run:
             summary.deleted += 1
             continue
-        result = await users.delete_user(
-            clerk_user_id=user_id, deleted_at=deleted_at, by=DeletedBy.SYNC
-        )
+        result = await users.delete_missing_user(clerk_user_id=user_id, deleted_at=deleted_at)
         summary.deleted += result == users.SyncResult.DELETED

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clerk_fullstack.models import DeletedUser, User
+from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.payloads import user_created
 from tests.helpers.tokens import SigningKey, mint_token
 from tests.helpers.webhooks import signed_webhook

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from clerk_fullstack import users
 from clerk_fullstack.api.app import build_api
-from clerk_fullstack.startup import reset_caches
+from clerk_fullstack.server.startup import reset_caches
+from clerk_fullstack.users import service as users
 from tests.helpers.emulator import Emulator, emulator, stored_user, stored_users
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.payloads import user_created

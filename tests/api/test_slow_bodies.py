@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from clerk_fullstack.api import bodies
+from clerk_fullstack.core import bodies
 from tests.helpers.payloads import user_created
 from tests.helpers.real_http import api_over_http, deliver, stored_ids
 

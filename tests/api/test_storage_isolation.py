@@ -11,9 +11,11 @@ import httpx
 import pytest
 from pymongo import WriteConcern
 
-from clerk_fullstack import store, users
-from clerk_fullstack.errors import UserNotStorableError
-from clerk_fullstack.models import User, UserProfile
+from clerk_fullstack.core.errors import UserNotStorableError
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users import store
+from clerk_fullstack.users.models import User
+from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.real_http import api_over_http, deliver, stored_ids
 from tests.helpers.tokens import SigningKey, mint_token

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from clerk_fullstack.auth import key_sources as keys
-from clerk_fullstack.models import User
+from clerk_fullstack.users.models import User
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
 from tests.helpers.real_http import api_over_http

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 
-from clerk_fullstack.models import DeletedUser
+from clerk_fullstack.users.models import DeletedUser
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.real_http import api_over_http, stored_ids
 from tests.helpers.webhooks import signed_webhook

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clerk_fullstack.models import DeletedUser, User
+from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.payloads import (
     DOCUMENTED_USER_CREATED,
     EXAMPLE_USER_ID,

@@ -15,7 +15,7 @@ from clerk_fullstack.auth.cache import VerifiedTokenCache
 from clerk_fullstack.auth.key_sources import StaticKeySource
 from clerk_fullstack.auth.session import SessionVerifier
 from clerk_fullstack.auth.tokens import SessionClaims, verify_token
-from clerk_fullstack.errors import TokenErrorReason, TokenVerificationError
+from clerk_fullstack.core.errors import TokenErrorReason, TokenVerificationError
 from tests.helpers.tokens import (
     TEST_FRONTEND,
     TEST_ISSUER,

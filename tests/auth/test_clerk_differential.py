@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from clerk_fullstack.auth.tokens import verify_token
-from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.core.errors import TokenVerificationError
 from clerk_fullstack.local_clerk.session_tokens import issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 from tests.helpers.tokens import TEST_FRONTEND, TEST_ISSUER, SigningKey, new_signing_key

@@ -6,7 +6,7 @@ import pytest
 
 from clerk_fullstack.auth.jwks import parse_jwks
 from clerk_fullstack.auth.key_sources import JWKSKeySource
-from clerk_fullstack.errors import KeysUnavailableError, TokenVerificationError
+from clerk_fullstack.core.errors import KeysUnavailableError, TokenVerificationError
 from tests.helpers.jwks_server import FakeClock, JWKSServer, source_for
 from tests.helpers.tokens import jwks, new_signing_key
 

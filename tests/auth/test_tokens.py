@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from clerk_fullstack.auth.tokens import read_header, verify_token
-from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.core.errors import TokenVerificationError
 from tests.helpers.tokens import (
     TEST_FRONTEND,
     TEST_ISSUER,

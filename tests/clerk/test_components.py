@@ -11,7 +11,6 @@ import reflex as rx
 from reflex.event import EventChain, EventSpec
 from reflex_base.components.component import MemoizationLeaf
 
-from clerk_fullstack.clerk import library
 from clerk_fullstack.clerk.base import ClerkComponent
 from clerk_fullstack.clerk.buttons import SignInButton, SignOutButton, SignUpButton
 from clerk_fullstack.clerk.control import (
@@ -33,8 +32,9 @@ from clerk_fullstack.clerk.token_bridge import (
     clerk_token_request,
 )
 from clerk_fullstack.clerk.ui import SignIn, SignUp, UserButton, sign_in, user_button
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.settings import decode_publishable_key
+from clerk_fullstack.core import clerk_sdk as library
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.settings import decode_publishable_key
 from clerk_fullstack.state.favorite_color import FavoriteColorState, read_token_result
 from tests.helpers.local_clerk import use_local_mode
 from tests.helpers.tokens import TEST_HOST

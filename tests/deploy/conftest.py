@@ -12,7 +12,7 @@ import jwt
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from clerk_fullstack.settings import encode_publishable_key
+from clerk_fullstack.core.settings import encode_publishable_key
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
 from tests.helpers.redis import redis_server

@@ -26,10 +26,10 @@ from playwright.sync_api import (
 from pymongo import MongoClient
 from pymongo.collection import Collection
 
-from clerk_fullstack import routes
 from clerk_fullstack.clerk.token_bridge import TOKEN_TIMEOUT_MS, ask_bridge
 from clerk_fullstack.components.clerk_status import CLERK_FAILED_MESSAGE
 from clerk_fullstack.components.navbar import APP_NAME
+from clerk_fullstack.core import routes
 from clerk_fullstack.pages import favorite_color
 from tests.conftest import TEST_ENV
 from tests.e2e.ui_app import (

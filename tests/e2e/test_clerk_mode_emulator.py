@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 from pymongo import MongoClient
 
-from clerk_fullstack.settings import decode_publishable_key
+from clerk_fullstack.core.settings import decode_publishable_key
 from tests.e2e.test_emulator_browser import eventually, new_email
 from tests.e2e.ui_app import ARTIFACTS, SCREENSHOTS, ReflexApp
 from tests.helpers.browser import (

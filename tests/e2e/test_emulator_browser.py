@@ -133,7 +133,7 @@ def stop_embedded_database(project: Path) -> None:
             cwd = (proc / "cwd").resolve()
         except OSError:
             continue
-        if b"clerk_fullstack.embedded_mongo" in cmdline and cwd == project.resolve():
+        if b"clerk_fullstack.core.embedded_mongo" in cmdline and cwd == project.resolve():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(proc.name), signal.SIGTERM)
 

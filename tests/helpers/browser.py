@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
+from clerk_fullstack.core.origins import is_loopback_host
 from clerk_fullstack.local_clerk.instance import TEST_CODE
-from clerk_fullstack.origins import is_loopback_host
 
 COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
 PASSWORD = "correct horse battery staple"

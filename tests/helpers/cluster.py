@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from clerk_fullstack.settings import APP_ENV_PREFIXES
+from clerk_fullstack.core.settings import APP_ENV_PREFIXES
 from tests.helpers.backend import ROOT, backend_answered, backend_only_args, spawn_reflex
 
 

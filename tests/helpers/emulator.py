@@ -18,16 +18,16 @@ import pytest
 from starlette.routing import Mount
 
 from clerk_fullstack.api.app import build_api
-from clerk_fullstack.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.local_instance import ROUTE_PREFIX
 from clerk_fullstack.local_clerk import in_app
-from clerk_fullstack.local_clerk.config import ROUTE_PREFIX
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.server import emulator_lifespan
 from clerk_fullstack.local_clerk.store import LocalUser, new_id, now_ms
-from clerk_fullstack.models import DeletedUser, User
-from clerk_fullstack.startup import reset_caches
-from clerk_fullstack.sync.clerk_api import ClerkUsersAPI
+from clerk_fullstack.server.startup import reset_caches
+from clerk_fullstack.users.clerk_api import ClerkUsersAPI
+from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.local_clerk import serve_http, use_local_mode
 from tests.helpers.mongo import free_port

@@ -16,14 +16,14 @@ from granian.server.embed import Server
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from clerk_fullstack.local_clerk.config import emulator_config
+from clerk_fullstack.core.local_instance import emulator_config
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.requests import OriginPolicy, loopback_origins
 from clerk_fullstack.local_clerk.server import build_emulator
 from clerk_fullstack.local_clerk.signing_key import load_signing_key
 from clerk_fullstack.local_clerk.store import UserStore
-from clerk_fullstack.startup import reset_caches
+from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.mongo import free_port
 from tests.helpers.tokens import TEST_FRONTEND
 

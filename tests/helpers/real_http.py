@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from clerk_fullstack.models import User
+from clerk_fullstack.users.models import User
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.webhooks import signed_webhook
 

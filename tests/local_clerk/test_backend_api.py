@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_fullstack.events import user_profile
+from clerk_fullstack.webhooks.events import user_profile
 from tests.helpers.emulator import Emulator, stored_users
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_fullstack.clerk.library import CLERK_JS_MAJOR, CLERK_REACT_VERSION, CLERK_UI_MAJOR
+from clerk_fullstack.core.clerk_sdk import CLERK_JS_MAJOR, CLERK_REACT_VERSION, CLERK_UI_MAJOR
 from clerk_fullstack.local_clerk.bundles import (
     CLERK_JS,
     CLERK_UI,

@@ -15,12 +15,12 @@ import jwt
 import pytest
 
 from clerk_fullstack.auth.session import get_verifier, verify_session_token
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.errors import TokenVerificationError
+from clerk_fullstack.core.settings import encode_publishable_key
 from clerk_fullstack.local_clerk.passwords import check_password
 from clerk_fullstack.local_clerk.session_tokens import SESSION_TOKEN_CATEGORY
-from clerk_fullstack.settings import encode_publishable_key
-from clerk_fullstack.startup import reset_caches
+from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.clerk_frontend import TEST_CODE, FrontendAPI, FrontendError, checked
 from tests.helpers.emulator import PASSWORD, Emulator, stored_user, tombstones
 from tests.helpers.jwks_server import JWKSServer

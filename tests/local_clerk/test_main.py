@@ -25,9 +25,9 @@ from svix.webhooks import Webhook, WebhookVerificationError
 
 from clerk_fullstack.auth.key_sources import JWKSKeySource
 from clerk_fullstack.auth.session import SessionVerifier
+from clerk_fullstack.core.local_instance import new_webhook_secret
+from clerk_fullstack.core.settings import decode_publishable_key
 from clerk_fullstack.local_clerk.__main__ import build, parse_args
-from clerk_fullstack.local_clerk.config import new_webhook_secret
-from clerk_fullstack.settings import decode_publishable_key
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.emulator_process import printed_settings
 from tests.helpers.environment import app_environment

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from clerk_fullstack.clerk_instance import get_clerk_instance
-from clerk_fullstack.local_clerk.config import new_webhook_secret
+from clerk_fullstack.core.clerk_instance import get_clerk_instance
+from clerk_fullstack.core.local_instance import new_webhook_secret
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.outbox import Outbox
-from clerk_fullstack.models import User
+from clerk_fullstack.users.models import User
 from tests.helpers.emulator import PASSWORD, Emulator, stored_user
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.mongo import free_port

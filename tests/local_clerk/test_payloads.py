@@ -8,19 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from clerk_fullstack.errors import WebhookError
-from clerk_fullstack.events import (
+from clerk_fullstack.core.errors import WebhookError
+from clerk_fullstack.core.local_instance import new_webhook_secret
+from clerk_fullstack.local_clerk.delivery import new_message_id, signed_headers
+from clerk_fullstack.local_clerk.passwords import hash_password
+from clerk_fullstack.local_clerk.payloads import user_data, user_deleted_event, user_event
+from clerk_fullstack.local_clerk.store import LocalUser
+from clerk_fullstack.webhooks.events import (
     UserCreated,
     UserDeleted,
     UserUpdated,
     parse_event,
     verify_webhook,
 )
-from clerk_fullstack.local_clerk.config import new_webhook_secret
-from clerk_fullstack.local_clerk.delivery import new_message_id, signed_headers
-from clerk_fullstack.local_clerk.passwords import hash_password
-from clerk_fullstack.local_clerk.payloads import user_data, user_deleted_event, user_event
-from clerk_fullstack.local_clerk.store import LocalUser
 from tests.helpers.payloads import DOCUMENTED_USER_CREATED
 
 USER = LocalUser(

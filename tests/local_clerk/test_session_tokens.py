@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from clerk_fullstack.auth.tokens import verify_token
-from clerk_fullstack.errors import TokenVerificationError
+from clerk_fullstack.core.errors import TokenVerificationError
 from clerk_fullstack.local_clerk.session_tokens import SESSION_TOKEN_CATEGORY, issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey, load_signing_key
 

@@ -11,8 +11,8 @@ import pytest
 from svix.webhooks import Webhook
 
 from clerk_fullstack.auth.jwks import parse_jwks
-from clerk_fullstack.local_clerk.config import new_secret_key, new_webhook_secret
-from clerk_fullstack.local_clerk.files import read_or_create_secret
+from clerk_fullstack.core.files import read_or_create_secret
+from clerk_fullstack.core.local_instance import new_secret_key, new_webhook_secret
 from clerk_fullstack.local_clerk.signing_key import SIGNING_KEY_FILE, load_signing_key
 
 pytestmark = pytest.mark.unit

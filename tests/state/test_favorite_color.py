@@ -12,12 +12,14 @@ import reflex as rx
 from beanie import init_beanie
 from reflex.event import EventSpec
 
-from clerk_fullstack import db, users
-from clerk_fullstack.models import DOCUMENT_MODELS, User, UserProfile
-from clerk_fullstack.settings import get_settings
+from clerk_fullstack.core import db
+from clerk_fullstack.core.settings import get_settings
 from clerk_fullstack.state.favorite_color import SYNC_RETRY_DELAYS, FavoriteColorState
 from clerk_fullstack.state.lookup import ColorStatus
 from clerk_fullstack.state.token_answer import MAX_TOKEN_CHARS
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.models import DOCUMENT_MODELS, User
+from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
 
@@ -336,7 +338,7 @@ async def database_down(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
     test_database = User.get_pymongo_collection().database
     server = ChildServer(tmp_path_factory.mktemp("down-db"), free_port())
     server.start()
-    client = await db.connect(get_settings(), uri_for(server.port))
+    client = await db.connect(get_settings(), DOCUMENT_MODELS, uri_for(server.port))
     server.stop()
     try:
         yield

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from clerk_fullstack.settings import DEFAULT_TAB_STATE_SECONDS
+from clerk_fullstack.core.settings import DEFAULT_TAB_STATE_SECONDS
 from tests.conftest import TEST_ENV
 from tests.helpers.backend import ROOT, Backend, prod_backend
 from tests.helpers.mongo import ChildServer

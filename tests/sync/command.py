@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-from clerk_fullstack.settings import encode_publishable_key
+from clerk_fullstack.core.settings import encode_publishable_key
 from tests.helpers.tokens import TEST_HOST
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble

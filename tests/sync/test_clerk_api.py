@@ -7,14 +7,14 @@ from email.utils import format_datetime
 
 import pytest
 
-from clerk_fullstack.sync.clerk_api import (
+from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.users.clerk_api import (
     MAX_ATTEMPTS,
     MAX_RETRY_AFTER_SECONDS,
     ClerkAPIError,
     ClerkUsersAPI,
     retry_after_seconds,
 )
-from clerk_fullstack.sync.reconcile import reconcile
 from tests.helpers.emulator import stored_users
 from tests.helpers.mongo import free_port
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, Waits, clerk_user

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from clerk_fullstack.settings import encode_publishable_key
+from clerk_fullstack.core.settings import encode_publishable_key
 from clerk_fullstack.sync.__main__ import parse_args
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clerk_fullstack.models import ClerkInstanceRecord, DeletedUser
+from clerk_fullstack.users.models import ClerkInstanceRecord, DeletedUser
 from tests.helpers.emulator import stored_users
 from tests.helpers.payloads import user_deleted
 from tests.helpers.real_http import api_over_http, deliver

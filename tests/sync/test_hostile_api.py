@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from clerk_fullstack.event_fields import MAX_VERSION
-from clerk_fullstack.sync.clerk_api import (
+from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.users.clerk_api import (
     MAX_ATTEMPTS,
     MAX_RETRY_AFTER_SECONDS,
     ClerkAPIError,
     ClerkUsersAPI,
 )
-from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.webhooks.fields import MAX_VERSION
 from tests.helpers.emulator import stored_users
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, Waits, clerk_user
 from tests.sync.command import clerk_env, run_command

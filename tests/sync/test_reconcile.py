@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from clerk_fullstack import users
 from clerk_fullstack.local_clerk.store import now_ms
-from clerk_fullstack.models import UserProfile
 from clerk_fullstack.sync.apply import Summary
-from clerk_fullstack.sync.clerk_api import ClerkUsersAPI
 from clerk_fullstack.sync.reconcile import reconcile
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.clerk_api import ClerkUsersAPI
+from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.emulator import Emulator, SignedIn, stored_users, tombstones
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from clerk_fullstack import users
-from clerk_fullstack.models import DeletedUser, UserProfile
+from clerk_fullstack.users import service as users
+from clerk_fullstack.users.models import DeletedUser
+from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.payloads import user_deleted, user_updated
 from tests.helpers.webhooks import signed_webhook
 

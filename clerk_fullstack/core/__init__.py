@@ -1,0 +1,1 @@
+"""The foundation: settings, errors, origins, page routes, the database, the Clerk instance."""

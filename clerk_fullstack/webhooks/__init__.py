@@ -1,0 +1,1 @@
+"""Clerk's webhooks as events: signature checks, parsing and typed field readers."""

@@ -1,0 +1,118 @@
+"""verify_webhook and parse_event: Svix checks and Clerk payload parsing, without a server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from clerk_fullstack.core.errors import WebhookError
+from clerk_fullstack.webhooks.events import (
+    OtherEvent,
+    UserCreated,
+    UserDeleted,
+    parse_event,
+    signed_headers,
+    verify_webhook,
+)
+from tests.helpers.payloads import DOCUMENTED_USER_CREATED, user_created, user_deleted
+from tests.helpers.webhooks import TEST_WEBHOOK_SECRET, signed_webhook
+
+pytestmark = pytest.mark.unit
+
+
+def test_documented_example_parses() -> None:
+    body, headers = signed_webhook(DOCUMENTED_USER_CREATED)
+    event = parse_event(verify_webhook(body, headers, TEST_WEBHOOK_SECRET))
+    assert isinstance(event, UserCreated)
+    assert event.profile.clerk_user_id == "user_29w83sxmDNGwOuEthce5gg56FcC"
+    assert event.profile.email == "example@example.org"
+    assert event.profile.first_name == "Example"
+    assert event.profile.clerk_updated_at == 1654012591835
+
+
+def test_phone_only_user_has_no_email() -> None:
+    event = parse_event(user_created(email=None, first_name=None, last_name=None))
+    assert isinstance(event, UserCreated)
+    assert (event.profile.email, event.profile.first_name) == (None, None)
+
+
+def test_email_is_the_primary_one() -> None:
+    payload = user_created()
+    payload["data"]["email_addresses"].insert(
+        0, {"id": "idn_other", "email_address": "secondary@example.org"}
+    )
+    event = parse_event(payload)
+    assert isinstance(event, UserCreated)
+    assert event.profile.email == "example@example.org"
+
+
+def test_deleted_and_other_events() -> None:
+    deleted = user_deleted("user_x")
+    assert parse_event(deleted) == UserDeleted("user_x", deleted_at=deleted["timestamp"])
+    assert parse_event({"type": "session.created", "data": {}}) == OtherEvent("session.created")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        {"data": {}},
+        {"type": "user.created"},
+        {"type": "user.created", "data": {"updated_at": 1}},
+        {"type": "user.updated", "data": {"id": "user_x"}},
+        {"type": "user.created", "data": {"id": "user_x", "updated_at": "yesterday"}},
+        {"type": "user.deleted", "data": {}},
+    ],
+)
+def test_payloads_missing_fields_are_rejected(payload: object) -> None:
+    with pytest.raises(WebhookError) as caught:
+        parse_event(payload)
+    assert caught.value.reason == "invalid-payload"
+
+
+def test_verification_reasons() -> None:
+    body, headers = signed_webhook(user_created())
+    with pytest.raises(WebhookError, match="svix-signature"):
+        verify_webhook(
+            body, {k: v for k, v in headers.items() if k != "svix-signature"}, TEST_WEBHOOK_SECRET
+        )
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(body + b" ", headers, TEST_WEBHOOK_SECRET)
+    assert caught.value.reason == "invalid-signature"
+    old_body, old_headers = signed_webhook(user_created(), age=timedelta(minutes=6))
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(old_body, old_headers, TEST_WEBHOOK_SECRET)
+    assert caught.value.reason == "stale-timestamp"
+    future_body, future_headers = signed_webhook(user_created(), age=timedelta(minutes=-6))
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(future_body, future_headers, TEST_WEBHOOK_SECRET)
+    assert caught.value.reason == "stale-timestamp"
+    junk_body, junk_headers = signed_webhook(b"not json")
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(junk_body, junk_headers, TEST_WEBHOOK_SECRET)
+    assert caught.value.reason == "invalid-json"
+
+
+def test_webhook_header_names_verify_and_any_listed_signature_matches() -> None:
+    body, headers = signed_webhook(user_created(), prefix="webhook")
+    assert verify_webhook(body, headers, TEST_WEBHOOK_SECRET)["type"] == "user.created"
+    rotated = {**headers, "webhook-signature": f"v1,AAAA {headers['webhook-signature']}"}
+    assert verify_webhook(body, rotated, TEST_WEBHOOK_SECRET)["type"] == "user.created"
+    with pytest.raises(WebhookError) as caught:
+        verify_webhook(
+            body, {**headers, "webhook-signature": "v1,AAAA v1,BBBB"}, TEST_WEBHOOK_SECRET
+        )
+    assert caught.value.reason == "invalid-signature"
+
+
+def test_signed_headers_come_from_one_set_svix_first() -> None:
+    _, svix = signed_webhook(b"{}", msg_id="msg_svix")
+    _, standard = signed_webhook(b"{}", msg_id="msg_std", prefix="webhook")
+    assert signed_headers(standard).msg_id == "msg_std"
+    assert signed_headers({**standard, **svix}).msg_id == "msg_svix"
+    with pytest.raises(WebhookError, match="svix-timestamp, svix-signature"):
+        signed_headers({**standard, "svix-id": "msg_svix"})
+    with pytest.raises(WebhookError, match="svix-id") as caught:
+        signed_headers({**standard, "svix-id": ""})
+    assert caught.value.reason == "missing-headers"
