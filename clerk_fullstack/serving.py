@@ -21,8 +21,9 @@ import sys
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
-WORKER_CLASS = "uvicorn_worker.UvicornWorker"
-"""uvicorn's gunicorn worker (uvloop, httptools, websockets); `uvicorn.workers` is deprecated."""
+WORKER_CLASS = "clerk_fullstack.worker.LimitedUvicornWorker"
+"""uvicorn's gunicorn worker (uvloop, httptools, websockets; `uvicorn.workers` is deprecated),
+with a connection limit, a request-head deadline and a head-size cap (`worker.py`)."""
 
 GUNICORN_CONFIG = "python:clerk_fullstack.gunicorn_conf"
 """gunicorn's hooks for the backend (freezes the preloaded heap before forking workers)."""

@@ -65,7 +65,7 @@ APP_ENV_PREFIXES = (
     "REFLEX_",
     "GRANIAN_",
     "GUNICORN_",
-    "WEB_CONCURRENCY",
+    "WEB_",
     "FRONTEND",
     "DATA_DIR",
     "ALLOW_",
@@ -90,6 +90,8 @@ _FIXES = {
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
     "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
+    "WEB_HEADER_TIMEOUT_SECONDS": "use a number of seconds above 0, up to 300 (default 10)",
+    "WEB_MAX_HEADER_BYTES": "use a whole number of bytes from 4096 to 1048576 (default 65536)",
 }
 
 
@@ -159,6 +161,13 @@ class Settings(BaseSettings):
     """Reflex's own variable: keep every tab's state in Redis, shared by all workers and hosts."""
     web_concurrency: int = Field(default=1, ge=1)
     """Worker processes on this host (gunicorn's variable, see `serving.py`)."""
+    web_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a connection has to send a complete request head (request line and headers),
+    counted from its accept or from the previous response; past it the connection is closed
+    (the production worker, `worker.py`)."""
+    web_max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1024 * 1024)
+    """The largest request head the production worker reads; a larger one gets 431 and the
+    connection is closed."""
 
     @field_validator("clerk_publishable_key")
     @classmethod
