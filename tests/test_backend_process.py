@@ -13,6 +13,7 @@ from tests.conftest import TEST_ENV
 from tests.helpers.backend import Backend, prod_backend
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created, user_deleted, user_updated
+from tests.helpers.raw_clients import StalledBody
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 from tests.helpers.webhooks import signed_webhook
 
@@ -110,16 +111,41 @@ def test_database_down_means_503_then_success(
 
 def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: Backend) -> None:
     """The read deadline holds behind Reflex's own server, not only the bare sub-app."""
+    _, headers = signed_webhook(b"{}")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     with socket.create_connection(("127.0.0.1", backend.port), timeout=60) as sock:
         sock.sendall(
-            b"POST /webhooks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 65536\r\n\r\n" + b"{" * 1000
+            f"POST /webhooks HTTP/1.1\r\nHost: test\r\n{head}Content-Length: 65536\r\n\r\n".encode()
+            + b"{" * 1000
         )
         received = b""
         while chunk := sock.recv(65536):  # until the server closes the connection
             received += chunk
     assert received.startswith(b"HTTP/1.1 408")
     assert b'"reason":"body-timeout"' in received
+
+
+async def test_stalled_bodies_do_not_keep_a_signed_delivery_out(
+    backend: Backend, signing_key: SigningKey
+) -> None:
+    """200 stalled bodies with genuine-looking headers (the old cap was 64 bodies), then 20 of
+    900 kB each (18 MB, over the 8 MiB budget): a signed delivery is stored with a 200 both
+    times; the oldest large ones are pushed out with 503 `server-busy`."""
+    small = [await StalledBody.open(backend.url) for _ in range(200)]
+    large: list[StalledBody] = []
+    try:
+        assert post_webhook(backend, user_created("user_stalled_1")).status_code == 200
+        large = [
+            await StalledBody.open(backend.url, sent=900_000, declared=1_000_000) for _ in range(20)
+        ]
+        assert post_webhook(backend, user_created("user_stalled_2")).status_code == 200
+        status, answer = await large[0].answer()
+        assert (status, b'"reason":"server-busy"' in answer) == (503, True)
+    finally:
+        for slow in small + large:
+            slow.close()
+    for user in ("user_stalled_1", "user_stalled_2"):
+        assert get_color(backend, mint_token(signing_key, sub=user)).status_code == 200
 
 
 def test_the_real_backend_rejects_a_malformed_signature_with_400(backend: Backend) -> None:

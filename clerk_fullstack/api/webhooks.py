@@ -4,6 +4,7 @@ to MongoDB before the 2xx."""
 from __future__ import annotations
 
 import logging
+import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -18,6 +19,7 @@ from clerk_fullstack.webhooks.events import (
     UserCreated,
     UserDeleted,
     UserUpdated,
+    check_timestamp,
     describe,
     parse_event,
     signed_headers,
@@ -32,6 +34,9 @@ async def receive_webhook(request: Request) -> JSONResponse:
     secret = get_clerk_instance().webhook_secret
     if secret is None:
         raise RuntimeError("No webhook secret: this process was configured to build files only")
+    # Pure header checks first: a request without a well-formed, current signature set is
+    # refused before any of its body is read or counted against the body budget.
+    check_timestamp(signed_headers(request.headers), time.time())
     body = await read_body(request)
     event = parse_event(verify_webhook(body, request.headers, secret))
     if isinstance(event, OtherEvent):

@@ -111,8 +111,9 @@ class BodyTimeoutError(WebhookError):
 
 
 class ServerBusyError(AppError):
-    """Too many request bodies are being read at once; the sender should retry shortly."""
+    """This body was pushed out by newer ones (too many bytes being read at once); the sender
+    should retry shortly. The rest of the body is not read: the connection is closed."""
 
     status_code = 503
     reason = "server-busy"
-    headers = {"Retry-After": "1"}  # noqa: RUF012 - read-only
+    headers = {"Retry-After": "1", "Connection": "close"}  # noqa: RUF012 - read-only

@@ -72,7 +72,7 @@ APP_ENV_PREFIXES = (
     "REFLEX_",
     "GRANIAN_",
     "GUNICORN_",
-    "WEB_CONCURRENCY",
+    "WEB_",
     "FRONTEND",
     "DATA_DIR",
     "ALLOW_",
@@ -98,6 +98,8 @@ _FIXES = {
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
     "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
     "REFLEX_REDIS_TOKEN_EXPIRATION": "use a whole number of seconds, 10 or more",
+    "WEB_HEADER_TIMEOUT_SECONDS": "use a number of seconds above 0, up to 300 (default 10)",
+    "WEB_MAX_HEADER_BYTES": "use a whole number of bytes from 4096 to 1048576 (default 65536)",
 }
 
 
@@ -180,6 +182,13 @@ class Settings(BaseSettings):
     """Where per-user state lives (XDG Base Directory); unset means `~/.local/state`."""
     web_concurrency: int = Field(default=1, ge=1)
     """Worker processes on this host (gunicorn's variable, see `serving.py`)."""
+    web_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a connection has to send a complete request head (request line and headers),
+    counted from its accept or from the previous response; past it the connection is closed
+    (the production worker, `worker.py`)."""
+    web_max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1024 * 1024)
+    """The largest request head the production worker reads; a larger one gets 431 and the
+    connection is closed."""
 
     @field_validator("dev_frontend_host")
     @classmethod

@@ -27,8 +27,9 @@ from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-WORKER_CLASS = "uvicorn_worker.UvicornWorker"
-"""uvicorn's gunicorn worker (uvloop, httptools, websockets); `uvicorn.workers` is deprecated."""
+WORKER_CLASS = "clerk_fullstack.server.worker.LimitedUvicornWorker"
+"""uvicorn's gunicorn worker (uvloop, httptools, websockets; `uvicorn.workers` is deprecated),
+with a connection limit, a request-head deadline and a head-size cap (`worker.py`)."""
 
 GUNICORN_CONFIG = "python:clerk_fullstack.server.gunicorn_conf"
 """gunicorn's hooks for the backend (freezes the preloaded heap before forking workers)."""

@@ -23,6 +23,10 @@ SVIX_ID = re.compile(r"[\x21-\x7e]{1,256}")
 """Printable ASCII, bounded: the id is logged, and Svix's are about 30 characters."""
 SVIX_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SVIX_SIGNATURE_MAX = 4096
+V1_SIGNATURE = re.compile(r"v1,[A-Za-z0-9+/]{43}=")
+"""One `v1` entry as Svix writes it: base64 of an HMAC-SHA256. Other entries never match."""
+TOLERANCE_SECONDS = 5 * 60
+"""How far a delivery's timestamp may be from the server's clock (the `svix` library's window)."""
 USER_ID_MAX = 128
 """Clerk's user ids are about 32 characters."""
 
@@ -96,7 +100,23 @@ def signed_headers(headers: Mapping[str, str]) -> SignedHeaders:
         raise WebhookError(f"{timestamp_name} is not a Unix time", reason="invalid-timestamp")
     if len(signed.signature) > SVIX_SIGNATURE_MAX:
         raise WebhookError(f"{signature_name} is too long", reason="invalid-signature")
+    if not any(V1_SIGNATURE.fullmatch(entry) for entry in signed.signature.split(" ")):
+        # The `svix` library would find no match either: refused before the body is read.
+        raise WebhookError(f"{signature_name} lists no v1 signature", reason="invalid-signature")
     return signed
+
+
+def check_timestamp(signed: SignedHeaders, now: float) -> None:
+    """Refuse a delivery whose timestamp is more than 5 minutes from `now` (Unix seconds).
+
+    The same window the `svix` library applies after reading the body; checked first, so a
+    replayed or made-up delivery holds no part of the body budget (`api/bodies.py`).
+    """
+    name = signed.names[1]
+    if int(signed.timestamp) < now - TOLERANCE_SECONDS:
+        raise WebhookError(f"{name} is too old", reason="stale-timestamp")
+    if int(signed.timestamp) > now + TOLERANCE_SECONDS:
+        raise WebhookError(f"{name} is too new", reason="stale-timestamp")
 
 
 def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Any:

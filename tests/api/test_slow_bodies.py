@@ -1,90 +1,112 @@
-"""POST /webhooks against real slow clients on a loopback socket: a read deadline (408) and a
-cap on bodies read at once (503 with Retry-After); valid deliveries still get through."""
+"""POST /webhooks against real slow clients on a loopback socket: the header checks come before
+any of the body is read, a stalled body gets 408, stalled bodies hold only the bytes they sent,
+and when they fill the byte budget the oldest are pushed out (503): deliveries get through."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from clerk_fullstack.core import bodies
 from tests.helpers.payloads import user_created
+from tests.helpers.raw_clients import StalledBody
 from tests.helpers.real_http import api_over_http, deliver, stored_ids
+from tests.helpers.webhooks import signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 
-BOUND = 20.0
-"""A hang bound only: a test that would block forever fails instead."""
+BUDGET = 256 * 1024
 
 
 @pytest.fixture
 async def client(clean_db: None, env: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    env.setattr(bodies, "BODY_READ_SECONDS", 1.0)
-    env.setattr(bodies, "MAX_BODIES_IN_FLIGHT", 4)
+    env.setattr(bodies, "BODY_READ_SECONDS", 2.0)
+    env.setattr(bodies, "MAX_BYTES_IN_FLIGHT", BUDGET)
     async with api_over_http() as client:
         yield client
 
 
-class SlowClient:
-    """A raw connection that sends the headers and half a declared 64 KiB body, then stalls."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, url: str) -> SlowClient:
-        host, port = url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
-        writer.write(
-            b"POST /webhooks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 65536\r\n\r\n" + b"{" * 32768
-        )
-        await writer.drain()
-        return cls(reader, writer)
-
-    async def status_and_close(self) -> tuple[int, bytes]:
-        """The status the server answers with, and whatever else it sent until it closed."""
-        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), BOUND)
-        rest = await asyncio.wait_for(self.reader.read(), BOUND)  # until the server closes
-        self.writer.close()
-        return int(head.split(b" ")[1]), head + rest
+def stalled_headers(case: str) -> dict[str, str]:
+    """Headers of one kind of refused delivery."""
+    _, headers = signed_webhook(b"{}")
+    match case:
+        case "none":
+            return {"content-type": "application/json"}
+        case "bad-id":
+            return {**headers, "svix-id": "msg with spaces"}
+        case "no-v1-signature":
+            return {**headers, "svix-signature": "v1,short v2,Zm9v"}
+        case "old":
+            return signed_webhook(b"{}", age=timedelta(minutes=6))[1]
+        case _:
+            return signed_webhook(b"{}", age=timedelta(minutes=-6), prefix="webhook")[1]
 
 
 async def test_a_stalled_body_gets_408_and_the_connection_closes(
     client: httpx.AsyncClient,
 ) -> None:
-    slow = await SlowClient.open(str(client.base_url))
-    status, response = await slow.status_and_close()
+    slow = await StalledBody.open(str(client.base_url), sent=32768, declared=65536)
+    status, response = await slow.answer()
     assert status == 408
     assert b'"reason":"body-timeout"' in response
+    assert bodies.budget.in_use == 0
 
 
-async def test_too_many_stalled_bodies_get_503_with_retry_after_and_valid_ones_get_through(
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("none", "missing-headers"),
+        ("bad-id", "invalid-headers"),
+        ("no-v1-signature", "invalid-signature"),
+        ("old", "stale-timestamp"),
+        ("future", "stale-timestamp"),
+    ],
+)
+async def test_bad_signature_headers_are_refused_before_the_body_is_read(
+    client: httpx.AsyncClient, case: str, reason: str
+) -> None:
+    # The body never completes: a 400 (not a 408 after the deadline) means it was never waited on.
+    slow = await StalledBody.open(str(client.base_url), headers=stalled_headers(case))
+    status, response = await slow.answer()
+    assert status == 400
+    assert f'"reason":"{reason}"'.encode() in response
+
+
+async def test_stalled_bodies_hold_only_their_bytes_and_deliveries_get_through(
     client: httpx.AsyncClient,
 ) -> None:
+    """200 stalled bodies (the old cap was 64 bodies): a signed delivery is still stored."""
     url = str(client.base_url)
-    stalled = [await SlowClient.open(url) for _ in range(4)]
-    await asyncio.sleep(0.2)  # let the server start reading them (not a timing assertion)
-    extra = await SlowClient.open(url)
-    status, response = await extra.status_and_close()
-    assert status == 503
-    assert b"retry-after: 1" in response.lower()
-    assert b'"reason":"server-busy"' in response
-    outcomes = await asyncio.gather(*(slow.status_and_close() for slow in stalled))
-    assert [status for status, _ in outcomes] == [408] * 4
+    stalled = [await StalledBody.open(url, sent=16) for _ in range(200)]
+    response = await deliver(client, user_created("user_during_stall"))
+    assert response.status_code == 200, response.text
+    assert await stored_ids() == {"user_during_stall"}
+    outcomes = await asyncio.gather(*(slow.answer() for slow in stalled))
+    assert {status for status, _ in outcomes} == {408}
+    assert bodies.budget.in_use == 0
+
+
+async def test_when_stalled_bodies_fill_the_budget_the_oldest_are_pushed_out(
+    client: httpx.AsyncClient,
+) -> None:
+    # 8 × 48 KiB stalled against a 256 KiB budget: the later ones push the oldest out.
+    url = str(client.base_url)
+    stalled = [await StalledBody.open(url, sent=48 * 1024, declared=64 * 1024) for _ in range(8)]
+    response = await deliver(client, user_created("user_past_the_budget"))
+    assert response.status_code == 200, response.text
+    outcomes = await asyncio.gather(*(slow.answer() for slow in stalled))
+    statuses = [status for status, _ in outcomes]
+    assert statuses[0] == 503
+    assert sorted(statuses) == [408] * 5 + [503] * 3
+    pushed_out = outcomes[0][1].lower()
+    assert b"retry-after: 1" in pushed_out
+    assert b'"reason":"server-busy"' in pushed_out
     # Once the stalled readers are gone, deliveries are read and stored again.
     responses = [await deliver(client, user_created(f"user_after_{n}")) for n in range(3)]
     assert [response.status_code for response in responses] == [200] * 3
-    assert await stored_ids() == {f"user_after_{n}" for n in range(3)}
-
-
-async def test_many_slow_clients_are_all_answered(client: httpx.AsyncClient) -> None:
-    """40 stalled connections (the cap is 4): every one is answered, 408 or 503, none hangs."""
-    url = str(client.base_url)
-    clients = [await SlowClient.open(url) for _ in range(40)]
-    outcomes = await asyncio.gather(*(slow.status_and_close() for slow in clients))
-    statuses = [status for status, _ in outcomes]
-    assert set(statuses) <= {408, 503}
+    assert await stored_ids() == {"user_past_the_budget"} | {f"user_after_{n}" for n in range(3)}
+    assert bodies.budget.in_use == 0

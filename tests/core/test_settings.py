@@ -67,6 +67,8 @@ def test_authorized_parties_are_comma_separated(env: pytest.MonkeyPatch) -> None
         ("CLERK_JS_URL", "cdn.example.com/clerk.js", "CLERK_JS_URL must start with http"),
         ("CLERK_JS_URL", "https://", "CLERK_JS_URL has no host"),
         ("CLERK_UI_URL", "ftp://cdn.example.com/ui.js", "CLERK_UI_URL must start with http"),
+        ("WEB_HEADER_TIMEOUT_SECONDS", "0", "WEB_HEADER_TIMEOUT_SECONDS Input should be greater"),
+        ("WEB_MAX_HEADER_BYTES", "100", "WEB_MAX_HEADER_BYTES Input should be greater"),
     ],
 )
 def test_malformed_values_fail_with_a_named_fix(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -28,8 +29,12 @@ def spawn_reflex(
     log: Path,
     append: bool = True,
     stdin: int | None = None,
+    open_files: int | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`reflex run <args>` in its own process group, its output (both streams) into `log`."""
+    """`reflex run <args>` in its own process group, its output (both streams) into `log`.
+
+    `open_files` lowers the soft open-file limit the command and its workers run with.
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab" if append else "wb") as out:
         return subprocess.Popen(
@@ -40,7 +45,15 @@ def spawn_reflex(
             stderr=subprocess.STDOUT,
             stdin=stdin,
             start_new_session=True,
+            preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
         )
+
+
+def _limit_open_files(soft: int) -> None:
+    """In the child, before `exec`: the soft RLIMIT_NOFILE (the hard limit stays)."""
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    )
 
 
 def backend_only_args(mode: str, port: int) -> list[str]:
@@ -74,9 +87,18 @@ def backend_answered(
 class Backend:
     """A backend-only Reflex process on loopback, started from environment variables alone."""
 
-    def __init__(self, port: int, env: Mapping[str, str], log: Path, *, mode: str = "prod") -> None:
+    def __init__(
+        self,
+        port: int,
+        env: Mapping[str, str],
+        log: Path,
+        *,
+        mode: str = "prod",
+        open_files: int | None = None,
+    ) -> None:
         self.port = port
         self.mode = mode
+        self.open_files = open_files
         self.url = f"http://127.0.0.1:{port}"
         self._env = app_environment(env)
         self.log = log
@@ -86,7 +108,11 @@ class Backend:
     def start(self, timeout: float = 120) -> None:
         """Start and wait until the backend answers `/ping`."""
         self.process = spawn_reflex(
-            backend_only_args(self.mode, self.port), cwd=ROOT, env=self._env, log=self.log
+            backend_only_args(self.mode, self.port),
+            cwd=ROOT,
+            env=self._env,
+            log=self.log,
+            open_files=self.open_files,
         )
         if not backend_answered(self.process, f"{self.url}/ping", self.log, timeout, 1):
             self.stop()
@@ -106,11 +132,13 @@ class Backend:
 
 
 @contextlib.contextmanager
-def prod_backend(settings: Mapping[str, str], mongo_port: int, log_dir: Path) -> Iterator[Backend]:
+def prod_backend(
+    settings: Mapping[str, str], mongo_port: int, log_dir: Path, *, open_files: int | None = None
+) -> Iterator[Backend]:
     """A prod backend on `settings` (less REFLEX_ENV_MODE) and the MongoDB on `mongo_port`."""
     env = {**settings, "MONGO_URI": uri_for(mongo_port), "MONGO_TIMEOUT_MS": "1000"}
     env.pop("REFLEX_ENV_MODE")
-    process = Backend(free_port(), env, log_dir / "backend.log")
+    process = Backend(free_port(), env, log_dir / "backend.log", open_files=open_files)
     process.start()
     try:
         yield process

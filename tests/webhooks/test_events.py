@@ -11,6 +11,7 @@ from clerk_fullstack.webhooks.events import (
     OtherEvent,
     UserCreated,
     UserDeleted,
+    check_timestamp,
     parse_event,
     signed_headers,
     verify_webhook,
@@ -116,3 +117,25 @@ def test_signed_headers_come_from_one_set_svix_first() -> None:
     with pytest.raises(WebhookError, match="svix-id") as caught:
         signed_headers({**standard, "svix-id": ""})
     assert caught.value.reason == "missing-headers"
+
+
+def test_a_signature_list_without_a_v1_signature_is_malformed() -> None:
+    _, headers = signed_webhook(b"{}")
+    current = headers["svix-signature"]
+    assert signed_headers({**headers, "svix-signature": f"v1a,AAAA junk {current}"})
+    for listed in ("v1,AAAA", "v2," + current[3:], current + "=", current.replace(",", ", ")):
+        with pytest.raises(WebhookError) as caught:
+            signed_headers({**headers, "svix-signature": listed})
+        assert caught.value.reason == "invalid-signature"
+
+
+def test_the_timestamp_window_is_checked_without_the_body() -> None:
+    _, headers = signed_webhook(b"{}", prefix="webhook")
+    signed = signed_headers(headers)
+    sent = int(signed.timestamp)
+    for now in (sent - 300, sent, sent + 300):
+        check_timestamp(signed, now)
+    for now, word in ((sent - 301, "new"), (sent + 301, "old")):
+        with pytest.raises(WebhookError, match=f"webhook-timestamp is too {word}") as caught:
+            check_timestamp(signed, now)
+        assert caught.value.reason == "stale-timestamp"
