@@ -2,9 +2,9 @@
 
 Reflex's gunicorn command loads the app in the master (`--preload`) and forks the workers, but
 unlike its Granian path it does not freeze that heap first. Each uvicorn worker's full garbage
-collections then walk every object Reflex and the app imported: 50–90 ms pauses, which made the
-REST route's p99 60–74 ms against 6–9 ms at the median. Frozen, a worker collects only what it
-allocates itself (and shares the pages it inherited), as under Granian.
+collections then walk every object Reflex and the app imported, and those pauses set the REST
+route's p99 (bench/RESULTS.md has the figures). Frozen, a worker collects only what it allocates
+itself (and shares the pages it inherited), as under Granian.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from clerk_fullstack.users.models import DeletedUser, User
-from clerk_fullstack.webhooks.fields import MAX_VERSION
+from clerk_fullstack.webhooks.events import MAX_VERSION
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.real_http import api_over_http, deliver
 

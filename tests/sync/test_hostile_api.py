@@ -14,7 +14,7 @@ from clerk_fullstack.users.clerk_api import (
     ClerkAPIError,
     ClerkUsersAPI,
 )
-from clerk_fullstack.webhooks.fields import MAX_VERSION
+from clerk_fullstack.webhooks.events import MAX_VERSION
 from tests.helpers.emulator import stored_users
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, Waits, clerk_user
 from tests.sync.command import clerk_env, run_command
