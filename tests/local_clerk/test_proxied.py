@@ -67,13 +67,17 @@ def assert_refused(response: httpx.Response) -> None:
     assert "proxy" in response.json()["errors"][0]["message"]
 
 
+def assert_every_route_refused(base: str, headers: dict[str, str]) -> None:
+    for path in PATHS:
+        assert_refused(httpx.get(f"{base}{path}", headers=headers, timeout=10))
+    assert_refused(httpx.post(f"{base}/v1/dev_browser", headers=headers, timeout=10))
+
+
 @pytest.mark.parametrize("headers", PROXY_HEADERS)
 def test_the_apps_emulator_refuses_relayed_requests(
     dev_backend: str, headers: dict[str, str]
 ) -> None:
-    for path in PATHS:
-        assert_refused(httpx.get(f"{dev_backend}{path}", headers=headers, timeout=10))
-    assert_refused(httpx.post(f"{dev_backend}/v1/dev_browser", headers=headers, timeout=10))
+    assert_every_route_refused(dev_backend, headers)
 
 
 def test_the_apps_emulator_still_answers_this_machine_directly(dev_backend: str) -> None:
@@ -86,9 +90,7 @@ def test_the_apps_emulator_still_answers_this_machine_directly(dev_backend: str)
 def test_the_standalone_emulator_refuses_relayed_requests(
     standalone: str, headers: dict[str, str]
 ) -> None:
-    for path in PATHS:
-        assert_refused(httpx.get(f"{standalone}{path}", headers=headers, timeout=10))
-    assert_refused(httpx.post(f"{standalone}/v1/dev_browser", headers=headers, timeout=10))
+    assert_every_route_refused(standalone, headers)
     assert httpx.post(f"{standalone}/v1/dev_browser", timeout=10).status_code == 200
 
 
