@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -17,13 +18,15 @@ from starlette.routing import Mount
 from clerk_fullstack.core import local_instance as config
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
 from clerk_fullstack.core.origins import app_origin_allowed
-from clerk_fullstack.core.settings import get_settings
+from clerk_fullstack.core.settings import ConfigError, get_settings
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.outbox import Outbox
 from clerk_fullstack.local_clerk.server import build_emulator, emulator_lifespan
 from clerk_fullstack.local_clerk.signing_key import load_signing_key
 from clerk_fullstack.local_clerk.store import UserStore
+
+logger = logging.getLogger(__name__)
 
 APPLICATION_NAME = "Clerk Fullstack (local)"
 
@@ -59,7 +62,12 @@ def emulator_app() -> Starlette:
 @contextlib.asynccontextmanager
 async def in_app_lifespan(emulator: Starlette) -> AsyncIterator[None]:
     """The emulator's start-up work, in a backend that knows its own port (else it fails)."""
-    config.require_backend_port(get_settings())
+    try:
+        config.require_backend_port(get_settings())
+    except ConfigError as exc:
+        # Its own record: the server logs the traceback as one record, cut at 500 characters.
+        logger.error("%s", exc)
+        raise
     async with emulator_lifespan(emulator):
         yield
 

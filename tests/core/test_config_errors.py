@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_ENV
+from tests.helpers.backend import ROOT
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
 from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
-ROOT = Path(__file__).resolve().parent.parent
 CLERK_KEYS = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
 """The test instance's keys, with MONGO_URI and REFLEX_ENV_MODE unset."""
 
