@@ -29,6 +29,12 @@ APP_VARIABLES = (
     "DATA_DIR",
     "REFLEX_ENV_MODE",
     "REFLEX_REDIS_URL",
+    # rxconfig.py sets this one in any process that loads it (this one included, when a test
+    # imports the app): a child must choose its own from its own XDG_STATE_HOME.
+    "REFLEX_STATES_WORKDIR",
+    "REFLEX_REDIS_TOKEN_EXPIRATION",
+    "WEB_HEADER_TIMEOUT_SECONDS",
+    "WEB_MAX_HEADER_BYTES",
     "REFLEX_USE_GRANIAN",
     "GUNICORN_CMD_ARGS",
     "WEB_CONCURRENCY",
