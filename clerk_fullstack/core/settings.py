@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import ipaddress
 import re
 from pathlib import Path
@@ -27,6 +28,13 @@ read as anything else."""
 
 DEFAULT_TAB_STATE_SECONDS = 120
 """How long Reflex keeps a tab's state after its last event (Reflex's default is an hour)."""
+
+
+def project_states_dir(state_home: Path, project: Path) -> Path:
+    """The tabs' state folder of the project in `project`, under an XDG state home."""
+    project = project.absolute()
+    digest = hashlib.sha256(str(project).encode()).hexdigest()[:12]
+    return (state_home / "clerk_fullstack" / f"{project.name}-{digest}" / "states").absolute()
 
 
 class ConfigError(RuntimeError):
@@ -177,7 +185,7 @@ class Settings(BaseSettings):
     abandoned tabs cost."""
     reflex_states_workdir: Path | None = None
     """Reflex's own variable: the folder of the tabs' state files when there is no Redis (Reflex
-    empties it at each start). Unset: `$XDG_STATE_HOME/clerk_fullstack/states`."""
+    empties it at each start). Unset: `$XDG_STATE_HOME/clerk_fullstack/<project>-<hash>/states`."""
     xdg_state_home: Path | None = None
     """Where per-user state lives (XDG Base Directory); unset means `~/.local/state`."""
     web_concurrency: int = Field(default=1, ge=1)
@@ -332,11 +340,14 @@ class Settings(BaseSettings):
 
     @property
     def states_dir(self) -> Path:
-        """The tabs' state folder without Redis, absolute: outside the project, this user's."""
+        """The tabs' state folder without Redis, absolute: outside the project, this user's.
+
+        One per project folder (`reflex run` runs from it), as Reflex's own `.states` was: each
+        `reflex run` empties the folder, which must not touch another checkout's tabs."""
         if self.reflex_states_workdir is not None:
             return self.reflex_states_workdir.absolute()
         state_home = self.xdg_state_home or Path.home() / ".local" / "state"
-        return (state_home / "clerk_fullstack" / "states").absolute()
+        return project_states_dir(state_home, Path.cwd())
 
     @property
     def authorized_parties(self) -> list[str]:

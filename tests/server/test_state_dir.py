@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_fullstack.core.settings import ConfigError, load_settings
+from clerk_fullstack.core.settings import ConfigError, load_settings, project_states_dir
 from clerk_fullstack.server.state_dir import (
     STATES_WORKDIR_VARIABLE,
     create_states_dir,
@@ -23,12 +23,13 @@ def test_the_default_folder_is_in_the_users_state_home(
 ) -> None:
     env.delenv("REFLEX_STATES_WORKDIR", raising=False)
     env.setenv("XDG_STATE_HOME", str(tmp_path))
-    assert load_settings().states_dir == tmp_path / "clerk_fullstack" / "states"
+    assert load_settings().states_dir == project_states_dir(tmp_path, Path.cwd())
+    assert load_settings().states_dir.parent.parent == tmp_path / "clerk_fullstack"
 
     env.setenv("HOME", str(tmp_path / "home"))
     for unset in ("", "relative/state"):  # the XDG spec: empty or relative means unset
         env.setenv("XDG_STATE_HOME", unset)
-        expected = tmp_path / "home" / ".local" / "state" / "clerk_fullstack" / "states"
+        expected = project_states_dir(tmp_path / "home" / ".local" / "state", Path.cwd())
         assert load_settings().states_dir == expected
     assert not load_settings().states_dir.is_relative_to(ROOT)
 
@@ -82,3 +83,12 @@ def test_the_state_lifetime_is_short_by_default_and_checked(env: pytest.MonkeyPa
     env.setenv("REFLEX_REDIS_TOKEN_EXPIRATION", "3")
     with pytest.raises(ConfigError, match="REFLEX_REDIS_TOKEN_EXPIRATION"):
         load_settings()
+
+
+def test_each_project_folder_has_its_own(tmp_path: Path) -> None:
+    """`reflex run` empties the folder at start: another checkout's tabs must not be in it."""
+    one = project_states_dir(tmp_path, tmp_path / "a" / "clerk_fullstack")
+    other = project_states_dir(tmp_path, tmp_path / "b" / "clerk_fullstack")
+    assert one != other
+    assert one.name == other.name == "states"
+    assert one.parent.name.startswith("clerk_fullstack-")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from clerk_fullstack.core.settings import DEFAULT_TAB_STATE_SECONDS
+from clerk_fullstack.core.settings import DEFAULT_TAB_STATE_SECONDS, project_states_dir
 from tests.conftest import TEST_ENV
 from tests.helpers.backend import ROOT, Backend, prod_backend
 from tests.helpers.mongo import ChildServer
@@ -165,7 +165,7 @@ def secrets_in(blob: bytes, values: list[str]) -> list[str]:
 async def test_fresh_tabs_state_is_private_outside_the_project_and_expires(
     disk_backend: Backend, state_home: Path
 ) -> None:
-    folder = state_home / "clerk_fullstack" / "states"
+    folder = project_states_dir(state_home, ROOT)
     before = {path.name for path in state_files(folder)}
     project_states = {path.name for path in state_files(ROOT / ".states")}
 
@@ -189,7 +189,7 @@ async def test_fresh_tabs_state_is_private_outside_the_project_and_expires(
 async def test_no_cookie_or_token_in_state_files(
     disk_backend: Backend, state_home: Path, signing_key: SigningKey
 ) -> None:
-    folder = state_home / "clerk_fullstack" / "states"
+    folder = project_states_dir(state_home, ROOT)
     await wait_until(lambda: not loaded_in(folder))  # no earlier test's tab in the way
 
     credentials = await signed_in_tab_loads(disk_backend, signing_key)
@@ -204,7 +204,7 @@ async def test_no_cookie_or_token_in_state_files(
 async def test_a_tab_idle_past_the_lifetime_still_loads(
     disk_backend: Backend, state_home: Path, signing_key: SigningKey
 ) -> None:
-    folder = state_home / "clerk_fullstack" / "states"
+    folder = project_states_dir(state_home, ROOT)
     user_id = f"user_idle_{uuid.uuid4().hex[:8]}"
     body, headers = signed_webhook(user_created(user_id))
     async with httpx.AsyncClient(base_url=disk_backend.url, timeout=30) as client:
