@@ -28,8 +28,6 @@ HARNESS = BENCH / "vendor" / "harness"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from clerk_fullstack.core.settings import APP_ENV_PREFIXES  # noqa: E402 - needs REPO on the path
-
 SEED_SRC = BENCH / "vendor" / "seed-express"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
@@ -339,7 +337,10 @@ def fixture_env(fixtures: Path) -> dict[str, str]:
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(APP_ENV_PREFIXES)}
+    """This environment without any app, Reflex or server setting: the tests' own rule."""
+    from tests.helpers.environment import without_app_settings  # needs REPO on the path
+
+    return without_app_settings(os.environ)
 
 
 def start_ours(

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect, sync_playwright
 from pymongo.errors import AutoReconnect
 
 from clerk_fullstack.core.settings import encode_publishable_key
 from clerk_fullstack.server.startup import reset_caches
+from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
+from tests.helpers.project import ARTIFACTS, ROOT
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
@@ -50,7 +51,7 @@ os.environ.update(TEST_ENV)
 # git); children the tests start (the emulator's command, `reflex run`) inherit it.
 os.environ.setdefault(
     "CLERK_EMULATOR_CACHE",
-    str(Path(__file__).resolve().parent.parent / ".data" / "clerk-emulator-cache"),
+    str(ROOT / ".data" / "clerk-emulator-cache"),
 )
 
 
@@ -129,7 +130,17 @@ async def api(clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-ROOT = Path(__file__).resolve().parent.parent
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, launched once per module.
+
+    Module scope matters: Playwright's sync API keeps an event loop running while it is open,
+    and the async tests that run after the browser suites need it closed.
+    """
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -151,7 +162,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # browser expectation the same patience as the pages' own 30 s default.
 expect.set_options(timeout=30_000)
 
-TIMINGS = Path(__file__).resolve().parents[1] / "test-artifacts" / "timings.txt"
+TIMINGS = ARTIFACTS / "timings.txt"
 """Figures the browser tests measure (reported, never asserted: these machines are noisy)."""
 
 

@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import Backend, prod_backend
+from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.raw_clients import StalledBody
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver, signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -23,20 +23,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def backend(
     child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
+) -> Iterator[AppProcess]:
     """`reflex run --env prod --backend-only` with the test keys, and no .env file."""
     with prod_backend(TEST_ENV, child_database.port, tmp_path_factory.mktemp("logs")) as process:
         yield process
 
 
-def post_webhook(
-    backend: Backend, payload: dict[str, object], msg_id: str | None = None
-) -> httpx.Response:
-    body, headers = signed_webhook(payload, msg_id=msg_id)
-    return httpx.post(f"{backend.url}/webhooks", content=body, headers=headers, timeout=10)
-
-
-def get_color(backend: Backend, token: str, **headers: str) -> httpx.Response:
+def get_color(backend: AppProcess, token: str, **headers: str) -> httpx.Response:
     return httpx.get(
         f"{backend.url}/user/favoriteColor",
         headers={"Authorization": f"Bearer {token}", **headers},
@@ -44,26 +37,26 @@ def get_color(backend: Backend, token: str, **headers: str) -> httpx.Response:
     )
 
 
-def test_full_flow_over_http(backend: Backend, signing_key: SigningKey) -> None:
+def test_full_flow_over_http(backend: AppProcess, signing_key: SigningKey) -> None:
     token = mint_token(signing_key, sub="user_proc_1")
     assert get_color(backend, token).status_code == 404
-    assert post_webhook(backend, user_created("user_proc_1", updated_at=1)).status_code == 200
+    assert deliver(backend.url, user_created("user_proc_1", updated_at=1)).status_code == 200
     first = get_color(backend, token)
     assert first.status_code == 200
     assert first.json()["payload"] in {"RED", "GREEN", "BLUE"}
-    assert post_webhook(backend, user_updated("user_proc_1", updated_at=2)).status_code == 200
+    assert deliver(backend.url, user_updated("user_proc_1", updated_at=2)).status_code == 200
     assert get_color(backend, token).json()["payload"] == first.json()["payload"]
-    assert post_webhook(backend, user_deleted("user_proc_1")).status_code == 200
+    assert deliver(backend.url, user_deleted("user_proc_1")).status_code == 200
     assert get_color(backend, token).status_code == 404
 
 
-def test_expired_token_is_401_with_reason(backend: Backend, signing_key: SigningKey) -> None:
+def test_expired_token_is_401_with_reason(backend: AppProcess, signing_key: SigningKey) -> None:
     response = get_color(backend, mint_token(signing_key, lifetime=-60))
     assert response.status_code == 401
     assert response.json()["reason"] == "token-expired"
 
 
-def test_cors_grants_only_the_frontend(backend: Backend) -> None:
+def test_cors_grants_only_the_frontend(backend: AppProcess) -> None:
     def preflight(origin: str) -> httpx.Response:
         return httpx.options(
             f"{backend.url}/user/favoriteColor",
@@ -85,11 +78,11 @@ def test_cors_grants_only_the_frontend(backend: Backend) -> None:
 
 
 def test_database_down_means_503_then_success(
-    backend: Backend, child_database: ChildServer
+    backend: AppProcess, child_database: ChildServer
 ) -> None:
     child_database.stop()
     try:
-        down = post_webhook(backend, user_created("user_outage"), msg_id="msg_outage")
+        down = deliver(backend.url, user_created("user_outage"), msg_id="msg_outage")
         assert down.status_code == 503
         assert down.json() == {
             "success": False,
@@ -101,7 +94,7 @@ def test_database_down_means_503_then_success(
         child_database.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # Svix retries; the same delivery now lands
-        retry = post_webhook(backend, user_created("user_outage"), msg_id="msg_outage")
+        retry = deliver(backend.url, user_created("user_outage"), msg_id="msg_outage")
         if retry.status_code == 200:
             break
         time.sleep(0.5)
@@ -109,7 +102,7 @@ def test_database_down_means_503_then_success(
     assert httpx.get(f"{backend.url}/api/health").json()["database"] is True
 
 
-def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: Backend) -> None:
+def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: AppProcess) -> None:
     """The read deadline holds behind Reflex's own server, not only the bare sub-app."""
     _, headers = signed_webhook(b"{}")
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
@@ -126,7 +119,7 @@ def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: Ba
 
 
 async def test_stalled_bodies_do_not_keep_a_signed_delivery_out(
-    backend: Backend, signing_key: SigningKey
+    backend: AppProcess, signing_key: SigningKey
 ) -> None:
     """200 stalled bodies with genuine-looking headers (the old cap was 64 bodies), then 20 of
     900 kB each (18 MB, over the 8 MiB budget): a signed delivery is stored with a 200 both
@@ -134,11 +127,11 @@ async def test_stalled_bodies_do_not_keep_a_signed_delivery_out(
     small = [await StalledBody.open(backend.url) for _ in range(200)]
     large: list[StalledBody] = []
     try:
-        assert post_webhook(backend, user_created("user_stalled_1")).status_code == 200
+        assert deliver(backend.url, user_created("user_stalled_1")).status_code == 200
         large = [
             await StalledBody.open(backend.url, sent=900_000, declared=1_000_000) for _ in range(20)
         ]
-        assert post_webhook(backend, user_created("user_stalled_2")).status_code == 200
+        assert deliver(backend.url, user_created("user_stalled_2")).status_code == 200
         status, answer = await large[0].answer()
         assert (status, b'"reason":"server-busy"' in answer) == (503, True)
     finally:
@@ -148,7 +141,7 @@ async def test_stalled_bodies_do_not_keep_a_signed_delivery_out(
         assert get_color(backend, mint_token(signing_key, sub=user)).status_code == 200
 
 
-def test_the_real_backend_rejects_a_malformed_signature_with_400(backend: Backend) -> None:
+def test_the_real_backend_rejects_a_malformed_signature_with_400(backend: AppProcess) -> None:
     body, headers = signed_webhook(user_created("user_proc_bad"))
     response = httpx.post(
         f"{backend.url}/webhooks",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from clerk_fullstack.core.clerk_sdk import CLERK_REACT_VERSION
 from tests.conftest import TEST_ENV
-from tests.e2e.ui_app import ARTIFACTS
+from tests.helpers.app_process import REFLEX
 from tests.helpers.environment import app_environment
-from tests.helpers.project import copy_project
+from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -28,10 +27,7 @@ def web(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Path:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         result = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                *("export", "--frontend-only", "--no-zip", "--env", "prod"),
-            ],
+            [str(REFLEX), "export", "--frontend-only", "--no-zip", "--env", "prod"],
             cwd=project,
             env=app_environment(settings),
             stdout=out,

@@ -74,20 +74,6 @@ def load_rsa_public_key(pem: str) -> RSAPublicKey:
     return key
 
 
-APP_ENV_PREFIXES = (
-    "CLERK_",
-    "MONGO_",
-    "REFLEX_",
-    "GRANIAN_",
-    "GUNICORN_",
-    "WEB_",
-    "FRONTEND",
-    "DATA_DIR",
-    "ALLOW_",
-)
-"""Prefixes of every environment variable that configures the app or its server: what the
-tests and the benchmarks remove before they start a backend with their own settings."""
-
 _FIXES = {
     "CLERK_PUBLISHABLE_KEY": "copy it from Clerk Dashboard → API keys",
     "CLERK_SECRET_KEY": "copy it from Clerk Dashboard → API keys",

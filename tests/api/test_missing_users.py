@@ -19,7 +19,7 @@ from tests.helpers.emulator import Emulator, emulator, stored_user, stored_users
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.payloads import user_created
 from tests.helpers.tokens import SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, clerk_user
 
 __all__ = ["emulator"]
@@ -70,8 +70,8 @@ async def test_a_user_clerk_has_gets_a_color_on_the_first_request_and_the_webhoo
 
     # The late `user.created` (same version) and a newer one: the color stays, newer data wins.
     for version, name in ((1_700_000_000_000, "U1"), (1_700_000_000_500, "Newer")):
-        body, headers = signed_webhook(user_created(user_id, updated_at=version, first_name=name))
-        assert (await app.post("/webhooks", content=body, headers=headers)).status_code == 200
+        event = user_created(user_id, updated_at=version, first_name=name)
+        assert (await deliver(app, event)).status_code == 200
         stored = await stored_user(user_id)
         assert stored is not None
         assert (stored["favoriteColor"], stored["firstName"]) == (color, name)

@@ -14,8 +14,8 @@ import pytest
 from clerk_fullstack.core import bodies
 from tests.helpers.payloads import user_created
 from tests.helpers.raw_clients import StalledBody
-from tests.helpers.real_http import api_over_http, deliver, stored_ids
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.real_http import api_over_http, stored_ids
+from tests.helpers.webhooks import deliver, signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 

@@ -17,8 +17,9 @@ from clerk_fullstack.users import store
 from clerk_fullstack.users.models import User
 from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.payloads import user_created, user_deleted, user_updated
-from tests.helpers.real_http import api_over_http, deliver, stored_ids
+from tests.helpers.real_http import api_over_http, stored_ids
 from tests.helpers.tokens import SigningKey, mint_token
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 

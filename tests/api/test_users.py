@@ -13,14 +13,13 @@ from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.payloads import user_created
 from tests.helpers.real_http import api_over_http
 from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = pytest.mark.integration
 
 
 async def create_user(api: httpx.AsyncClient, user_id: str) -> str:
-    body, headers = signed_webhook(user_created(user_id))
-    assert (await api.post("/webhooks", content=body, headers=headers)).status_code == 200
+    assert (await deliver(api, user_created(user_id))).status_code == 200
     doc = await User.get_pymongo_collection().find_one({"clerkUserId": user_id})
     assert doc is not None
     return str(doc["favoriteColor"])

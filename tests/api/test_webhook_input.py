@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.helpers.payloads import user_created
-from tests.helpers.real_http import api_over_http, deliver, stored_ids
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.real_http import api_over_http, stored_ids
+from tests.helpers.webhooks import deliver, signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 

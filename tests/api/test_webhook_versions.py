@@ -12,7 +12,8 @@ import pytest
 from clerk_fullstack.users.models import DeletedUser, User
 from clerk_fullstack.webhooks.events import MAX_VERSION
 from tests.helpers.payloads import user_created, user_deleted, user_updated
-from tests.helpers.real_http import api_over_http, deliver
+from tests.helpers.real_http import api_over_http
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 

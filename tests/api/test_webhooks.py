@@ -17,16 +17,9 @@ from tests.helpers.payloads import (
     user_deleted,
     user_updated,
 )
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver, signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
-
-
-async def deliver(
-    api: httpx.AsyncClient, payload: dict[str, Any] | bytes, **sign: Any
-) -> httpx.Response:
-    body, headers = signed_webhook(payload, **sign)
-    return await api.post("/webhooks", content=body, headers=headers)
 
 
 async def stored(user_id: str = EXAMPLE_USER_ID) -> dict[str, Any] | None:

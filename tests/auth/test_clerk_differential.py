@@ -30,11 +30,11 @@ from clerk_fullstack.auth.tokens import verify_token
 from clerk_fullstack.core.errors import TokenVerificationError
 from clerk_fullstack.local_clerk.session_tokens import issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
+from tests.helpers.project import ROOT
 from tests.helpers.tokens import TEST_FRONTEND, TEST_ISSUER, SigningKey, new_signing_key
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
 CLERK_VERIFY = ROOT / "tools" / "clerk-verify"
 INSTALL_HINT = "npm ci --prefix tools/clerk-verify --no-audit --no-fund (scripts/test.sh does it)"
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.backend import ROOT
-from tests.helpers.environment import app_environment
+from tests.helpers.processes import run_python
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "bench/run.py", "--smoke"],
-        cwd=ROOT,
-        env=app_environment({}),
-        capture_output=True,
-        text=True,
-        timeout=840,
-        check=False,
-    )
+    result = run_python(["bench/run.py", "--smoke"], timeout=840)
     (tmp_path / "bench.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout

@@ -7,17 +7,16 @@ what the frontend needs.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import ROOT
+from tests.helpers.app_process import REFLEX
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
-from tests.helpers.project import copy_project
+from tests.helpers.project import ROOT, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -28,7 +27,7 @@ CLERK_KEYS = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
 def reflex(args: list[str], settings: Mapping[str, str], cwd: Path = ROOT) -> tuple[int, str]:
     """Run `reflex <args>`; its exit code and everything it printed."""
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "reflex"), *args],
+        [str(REFLEX), *args],
         cwd=cwd,
         env=app_environment(settings),
         capture_output=True,

@@ -18,11 +18,11 @@ from clerk_fullstack.core import db
 from clerk_fullstack.core.embedded_mongo import ensure_embedded_server
 from clerk_fullstack.core.settings import load_settings
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import Backend
+from tests.helpers.app_process import AppProcess
 from tests.helpers.mongo import free_port
 from tests.helpers.payloads import user_created
 from tests.helpers.tokens import SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -108,13 +108,10 @@ def test_dev_backend_keeps_users_across_restarts(tmp_path: Path, signing_key: Si
     env = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
     env["DATA_DIR"] = str(tmp_path / "data")
     token = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_dev')}"}
-    backend = Backend(free_port(), env, tmp_path / "backend.log", mode="dev")
+    backend = AppProcess(free_port(), env, tmp_path / "backend.log", mode="dev")
     backend.start()
     try:
-        body, headers = signed_webhook(user_created("user_dev"))
-        assert (
-            httpx.post(f"{backend.url}/webhooks", content=body, headers=headers).status_code == 200
-        )
+        assert deliver(backend.url, user_created("user_dev")).status_code == 200
         color = httpx.get(f"{backend.url}/user/favoriteColor", headers=token).json()["payload"]
     finally:
         backend.stop()
@@ -137,7 +134,7 @@ def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
     blocker = tmp_path / "data" / "mongo"
     blocker.parent.mkdir()
     blocker.write_text("not a folder")
-    backend = Backend(free_port(), env, tmp_path / "backend.log")
+    backend = AppProcess(free_port(), env, tmp_path / "backend.log")
     backend.start()
     try:
         unavailable = {
@@ -145,10 +142,10 @@ def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
             "message": "Database unavailable, try again later.",
             "reason": "database-unavailable",
         }
-        body, headers = signed_webhook(user_created("user_embedded_late"))
+        delivery = user_created("user_embedded_late")
         for response in (
             httpx.get(f"{backend.url}/api/health"),
-            httpx.post(f"{backend.url}/webhooks", content=body, headers=headers),
+            deliver(backend.url, delivery, msg_id="msg_embedded_late"),
         ):
             assert (response.status_code, response.json()) == (503, unavailable)
         blocker.unlink()
@@ -156,9 +153,7 @@ def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
         while httpx.get(f"{backend.url}/api/health").status_code != 200:
             assert time.monotonic() < deadline, "the embedded database never came up"
             time.sleep(0.25)
-        assert (
-            httpx.post(f"{backend.url}/webhooks", content=body, headers=headers).status_code == 200
-        )
+        assert deliver(backend.url, delivery, msg_id="msg_embedded_late").status_code == 200
         token = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_embedded_late')}"}
         assert httpx.get(f"{backend.url}/user/favoriteColor", headers=token).status_code == 200
     finally:

@@ -1,29 +1,23 @@
-"""Fixtures for the scale-out tests: Redis, a counting JWKS server, a token minter."""
+"""Fixtures for the scale-out tests: Redis, a counting JWKS server, tokens its key signs."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
-import jwt
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from clerk_fullstack.core.settings import encode_publishable_key
 from tests.helpers.jwks_server import JWKSServer
-from tests.helpers.payloads import user_created
+from tests.helpers.project import ARTIFACTS as ALL_ARTIFACTS
 from tests.helpers.redis import redis_server
-from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, TEST_ISSUER, new_signing_key
-from tests.helpers.webhooks import TEST_WEBHOOK_SECRET, signed_webhook
+from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, mint_token, new_signing_key
+from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
 SCALE_KEY = new_signing_key("ins_scale_out_key")
 """The key the backends fetch from the JWKS server."""
 SECRET_KEY = "sk_test_scale_out"
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "deploy"
+ARTIFACTS = ALL_ARTIFACTS / "deploy"
 
 
 @pytest.fixture(scope="module")
@@ -56,41 +50,7 @@ def backend_settings(mongo_uri: str, redis_url: str, jwks_url: str) -> dict[str,
     }
 
 
-def minter() -> Callable[[str], str]:
-    """Mint a fresh 60 s session token for a user with the test key (parsed once)."""
-
-    def mint(sub: str) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "azp": TEST_FRONTEND,
-            "exp": now + 60,
-            "iat": now,
-            "iss": TEST_ISSUER,
-            "nbf": now - 5,
-            "sid": f"sess_{sub}",
-            "sub": sub,
-            "v": 2,
-            "fva": [0, -1],
-        }
-        return jwt.encode(claims, SCALE_KEY.private_key, "RS256", headers={"kid": SCALE_KEY.kid})
-
-    return mint
-
-
-def deliver(base_url: str, user_id: str, *, msg_id: str | None = None) -> httpx.Response:
-    """POST one signed `user.created` webhook for `user_id`."""
-    body, headers = signed_webhook(user_created(user_id), msg_id=msg_id)
-    return httpx.post(f"{base_url}/webhooks", content=body, headers=headers, timeout=30)
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, once per module (Playwright's sync loop closes after)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+def mint(sub: str) -> str:
+    """A fresh 60 s session token for `sub`, in a session of its own, signed with the key the
+    JWKS server serves."""
+    return mint_token(SCALE_KEY, sub=sub, sid=f"sess_{sub}")

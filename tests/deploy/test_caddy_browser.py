@@ -26,11 +26,11 @@ from playwright.sync_api import Browser
 from pymongo import MongoClient
 
 from tests.deploy.conftest import ARTIFACTS
-from tests.helpers.backend import REFLEX
+from tests.helpers.app_process import REFLEX, AppProcess
 from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.caddy import caddy
-from tests.helpers.cluster import BackendProcess, clean_env
-from tests.helpers.emulator_process import CLERK_SETTINGS, emulator_process
+from tests.helpers.emulator_process import clerk_for
+from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
 from tests.helpers.project import copy_project
 
@@ -43,7 +43,7 @@ class Site:
 
     url: str
     users: Any
-    backends: list[BackendProcess]
+    backends: list[AppProcess]
 
 
 def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
@@ -52,7 +52,7 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
         subprocess.run(
             [str(REFLEX), "export", "--env", "prod", "--frontend-only", "--no-zip"],
             cwd=project,
-            env=clean_env(settings),
+            env=app_environment(settings),
             stdout=out,
             stderr=subprocess.STDOUT,
             check=True,
@@ -75,17 +75,10 @@ def site(
     caddy_port = free_port()
     origin = f"http://localhost:{caddy_port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    backends: list[BackendProcess] = []
+    backends: list[AppProcess] = []
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri)
-    with emulator_process(
-        free_port(),
-        base / "emulator",
-        ARTIFACTS / "caddy-emulator.log",
-        ["--webhook-url", f"http://127.0.0.1:{caddy_port}/webhooks", "--frontend", origin],
-    ) as emulator:
-        settings = {name: emulator.settings[name] for name in CLERK_SETTINGS}
-        settings.update(
-            CLERK_MODE="clerk",
+    with clerk_for(origin, base / "emulator", ARTIFACTS / "caddy-emulator.log") as emulator:
+        settings = emulator.app_settings(
             FRONTEND=origin,
             REFLEX_API_URL=origin,
             MONGO_URI=mongo_uri,
@@ -95,10 +88,10 @@ def site(
         static = export_frontend(project, settings, ARTIFACTS / "caddy-export.log")
         try:
             for name in ("a", "b"):
-                backend = BackendProcess(
+                backend = AppProcess(
                     free_port(), settings, ARTIFACTS / f"caddy-backend-{name}.log", cwd=project
                 )
-                backend.start()
+                backend.start("/api/health")
                 backends.append(backend)
             upstreams = [f"127.0.0.1:{b.port}" for b in backends]
             with caddy(caddy_port, upstreams, static, ARTIFACTS / "caddy.log") as url:

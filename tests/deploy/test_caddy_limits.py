@@ -15,13 +15,13 @@ import pytest
 
 from tests.conftest import TEST_ENV
 from tests.deploy.conftest import ARTIFACTS
-from tests.helpers.backend import prod_backend
+from tests.helpers.app_process import prod_backend
 from tests.helpers.caddy import caddy
 from tests.helpers.mongo import ChildServer, free_port
 from tests.helpers.payloads import user_created
 from tests.helpers.raw_clients import BOUND, StalledBody, read_all, socket_handshake
 from tests.helpers.tokens import SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -48,11 +48,6 @@ def site(child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory) 
         yield url
 
 
-def deliver(url: str, user_id: str) -> httpx.Response:
-    body, headers = signed_webhook(user_created(user_id))
-    return httpx.post(f"{url}/webhooks", content=body, headers=headers, timeout=BOUND)
-
-
 def stored(url: str, signing_key: SigningKey, user_id: str) -> bool:
     token = mint_token(signing_key, sub=user_id)
     response = httpx.get(
@@ -66,7 +61,7 @@ async def test_stalled_bodies_through_the_proxy_do_not_keep_a_delivery_out(
 ) -> None:
     stalled = [await StalledBody.open(site) for _ in range(200)]
     try:
-        response = deliver(site, "user_through_caddy")
+        response = deliver(site, user_created("user_through_caddy"), timeout=BOUND)
         assert response.status_code == 200, response.text
     finally:
         for slow in stalled:
@@ -85,7 +80,7 @@ def test_a_flood_of_sockets_through_the_proxy_leaves_http_served(
         assert statuses.count(b"101") == 384 * 3 // 4
         assert set(statuses) == {b"101", b"503"}
         assert httpx.get(f"{site}/api/health", timeout=BOUND).status_code == 200
-        response = deliver(site, "user_beside_sockets")
+        response = deliver(site, user_created("user_beside_sockets"), timeout=BOUND)
         assert response.status_code == 200, response.text
         assert stored(site, signing_key, "user_beside_sockets")
     finally:

@@ -21,10 +21,13 @@ import pytest
 from pymongo import MongoClient
 
 from bench.uiload import AppNames, LoadError, TabSession
-from tests.deploy.conftest import ARTIFACTS, backend_settings, deliver, minter
-from tests.helpers.cluster import BackendProcess, two_workers, uvicorn_workers
+from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
+from tests.helpers.app_process import AppProcess
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.payloads import user_created
+from tests.helpers.webhooks import deliver
+from tests.helpers.workers import two_workers, uvicorn_workers
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -47,7 +50,7 @@ def database(tmp_path: Path) -> Iterator[ChildServer]:
 @pytest.fixture
 def backend(
     database: ChildServer, redis_url: str, jwks: JWKSServer, request: pytest.FixtureRequest
-) -> Iterator[BackendProcess]:
+) -> Iterator[AppProcess]:
     """The production command with two workers, not started; stopped after the test."""
     settings = {
         **backend_settings(uri_for(database.port), redis_url, jwks.url),
@@ -56,7 +59,7 @@ def backend(
     }
     log = ARTIFACTS / f"database-outage-{request.node.name}.log"
     log.unlink(missing_ok=True)
-    process = BackendProcess(free_port(), settings, log)
+    process = AppProcess(free_port(), settings, log)
     yield process
     process.stop()
 
@@ -74,12 +77,12 @@ def only(worker: int, workers: list[int]) -> Iterator[None]:
             os.kill(pid, signal.SIGCONT)
 
 
-def health(backend: BackendProcess) -> httpx.Response:
+def health(backend: AppProcess) -> httpx.Response:
     return httpx.get(f"{backend.url}/api/health", timeout=10)
 
 
-def get_color(backend: BackendProcess, user_id: str) -> httpx.Response:
-    token = minter()(user_id)
+def get_color(backend: AppProcess, user_id: str) -> httpx.Response:
+    token = mint(user_id)
     return httpx.get(
         f"{backend.url}/user/favoriteColor",
         headers={"Authorization": f"Bearer {token}"},
@@ -96,11 +99,11 @@ def stored_color(database: ChildServer, user_id: str) -> str | None:
     return None if doc is None else str(doc["favoriteColor"])
 
 
-def load_in_a_tab(backend: BackendProcess, user_id: str, color: str) -> None:
+def load_in_a_tab(backend: AppProcess, user_id: str, color: str) -> None:
     """The favorite-color page's load over Reflex's socket; raises `LoadError` unless `color`."""
 
     async def scenario() -> None:
-        tab = TabSession(backend.url, user_id, color, minter(), AppNames.derive())
+        tab = TabSession(backend.url, user_id, color, mint, AppNames.derive())
         await tab.connect()
         try:
             await tab.load()
@@ -110,15 +113,19 @@ def load_in_a_tab(backend: BackendProcess, user_id: str, color: str) -> None:
     asyncio.run(scenario())
 
 
-def assert_unavailable(backend: BackendProcess, user_id: str) -> None:
+def assert_unavailable(backend: AppProcess, user_id: str) -> None:
     """Health, a signed webhook, the REST route and the page's load all say: not now."""
-    for response in (health(backend), deliver(backend.url, user_id), get_color(backend, user_id)):
+    for response in (
+        health(backend),
+        deliver(backend.url, user_created(user_id)),
+        get_color(backend, user_id),
+    ):
         assert (response.status_code, response.json()) == (503, UNAVAILABLE)
     with pytest.raises(LoadError, match="unreachable"):
         load_in_a_tab(backend, user_id, "")
 
 
-def wait_until_ok(backend: BackendProcess, worker: int, workers: list[int], path: str) -> None:
+def wait_until_ok(backend: AppProcess, worker: int, workers: list[int], path: str) -> None:
     """Poll `worker` alone until `path` answers 200 (the other workers run between polls)."""
     deadline = time.monotonic() + 90
     while True:
@@ -130,9 +137,9 @@ def wait_until_ok(backend: BackendProcess, worker: int, workers: list[int], path
         time.sleep(0.25)
 
 
-def serves_normally(backend: BackendProcess, database: ChildServer, user_id: str) -> None:
+def serves_normally(backend: AppProcess, database: ChildServer, user_id: str) -> None:
     """A signed webhook is stored with a 2xx, and the REST route and the page read it."""
-    assert deliver(backend.url, user_id).status_code == 200
+    assert deliver(backend.url, user_created(user_id)).status_code == 200
     color = stored_color(database, user_id)
     assert color is not None
     response = get_color(backend, user_id)
@@ -141,9 +148,9 @@ def serves_normally(backend: BackendProcess, database: ChildServer, user_id: str
 
 
 def test_a_cold_start_without_the_database_serves_503_then_recovers(
-    backend: BackendProcess, database: ChildServer
+    backend: AppProcess, database: ChildServer
 ) -> None:
-    backend.start(until="/ping")  # the database has never been up
+    backend.start()  # the database has never been up: /ping, not /api/health
     workers = two_workers(backend, other_than=[])
     user_id = f"user_cold_{uuid.uuid4().hex[:8]}"
     for worker in workers:
@@ -162,10 +169,10 @@ def test_a_cold_start_without_the_database_serves_503_then_recovers(
 
 
 def test_a_worker_killed_during_an_outage_is_replaced_and_both_recover(
-    backend: BackendProcess, database: ChildServer
+    backend: AppProcess, database: ChildServer
 ) -> None:
     database.start()
-    backend.start()
+    backend.start("/api/health")
     first = two_workers(backend, other_than=[])
     known = f"user_known_{uuid.uuid4().hex[:8]}"
     serves_normally(backend, database, known)

@@ -21,23 +21,25 @@ import redis
 from pymongo import MongoClient
 
 from bench.uiload import AppNames, TabSession, Users, close_all, make_sessions, open_all
-from tests.deploy.conftest import ARTIFACTS, backend_settings, deliver, minter
-from tests.helpers.cluster import BackendProcess
+from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
+from tests.helpers.app_process import AppProcess
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.mongo import free_port
+from tests.helpers.payloads import user_created
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
-def workers(mongo_uri: str, redis_url: str, jwks: JWKSServer) -> Iterator[list[BackendProcess]]:
+def workers(mongo_uri: str, redis_url: str, jwks: JWKSServer) -> Iterator[list[AppProcess]]:
     """Two backend processes on two ports, started one after the other."""
     settings = backend_settings(mongo_uri, redis_url, jwks.url)
     started = []
     try:
         for name in ("a", "b"):
-            backend = BackendProcess(free_port(), settings, ARTIFACTS / f"redis-worker-{name}.log")
-            backend.start()
+            backend = AppProcess(free_port(), settings, ARTIFACTS / f"redis-worker-{name}.log")
+            backend.start("/api/health")
             started.append(backend)
         yield started
     finally:
@@ -52,11 +54,11 @@ def users_col(mongo_uri: str) -> Iterator[object]:
     client.close()
 
 
-def new_users(workers: list[BackendProcess], n: int, label: str) -> list[str]:
+def new_users(workers: list[AppProcess], n: int, label: str) -> list[str]:
     """Create `n` users through signed webhooks, alternating workers."""
     ids = [f"user_{label}_{uuid.uuid4().hex[:10]}" for _ in range(n)]
     for i, uid in enumerate(ids):
-        assert deliver(workers[i % 2].url, uid).status_code == 200
+        assert deliver(workers[i % 2].url, user_created(uid)).status_code == 200
     return ids
 
 
@@ -71,7 +73,7 @@ def users_of(mongo_uri: str, ids: list[str]) -> Users:
 
 
 def test_a_tab_reconnecting_to_the_other_worker_shows_nothing_until_it_loads_there(
-    workers: list[BackendProcess], mongo_uri: str, redis_url: str
+    workers: list[AppProcess], mongo_uri: str, redis_url: str
 ) -> None:
     a, b = workers
     users = users_of(mongo_uri, new_users(workers, 4, "hop"))
@@ -85,7 +87,7 @@ def test_a_tab_reconnecting_to_the_other_worker_shows_nothing_until_it_loads_the
 
     async def scenario() -> None:
         names = AppNames.derive()
-        tabs = make_sessions([a.url, b.url], users, 4, minter(), names)
+        tabs = make_sessions([a.url, b.url], users, 4, mint, names)
         assert await open_all(tabs) == 0
         for tab in tabs:
             await tab.load()
@@ -110,12 +112,12 @@ def test_a_tab_reconnecting_to_the_other_worker_shows_nothing_until_it_loads_the
 
 
 def test_many_tabs_over_both_workers_load_their_own_color(
-    workers: list[BackendProcess], mongo_uri: str
+    workers: list[AppProcess], mongo_uri: str
 ) -> None:
     users = users_of(mongo_uri, new_users(workers, 20, "many"))
 
     async def scenario() -> int:
-        tabs = make_sessions([w.url for w in workers], users, 40, minter(), AppNames.derive())
+        tabs = make_sessions([w.url for w in workers], users, 40, mint, AppNames.derive())
         failed = await open_all(tabs)
         for _ in range(3):
             await asyncio.gather(*(tab.load() for tab in tabs))
@@ -126,7 +128,7 @@ def test_many_tabs_over_both_workers_load_their_own_color(
 
 
 def test_concurrent_duplicate_webhooks_to_both_workers_store_each_user_once(
-    workers: list[BackendProcess], users_col: object
+    workers: list[AppProcess], users_col: object
 ) -> None:
     ids = [f"user_dup_{uuid.uuid4().hex[:10]}" for _ in range(30)]
     jobs: list[tuple[str, str, str | None]] = []
@@ -136,21 +138,23 @@ def test_concurrent_duplicate_webhooks_to_both_workers_store_each_user_once(
         jobs += [(w.url, uid, msg_id) for w in workers for _ in range(2)]
         jobs += [(workers[1].url, uid, None)]
     with ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(lambda j: deliver(j[0], j[1], msg_id=j[2]).status_code, jobs))
+        statuses = list(
+            pool.map(lambda j: deliver(j[0], user_created(j[1]), msg_id=j[2]).status_code, jobs)
+        )
     assert set(statuses) == {200}
     for uid in ids:
         assert users_col.count_documents({"clerkUserId": uid}) == 1  # type: ignore[attr-defined]
 
 
 def test_jwks_fetches_stay_bounded_per_worker(
-    workers: list[BackendProcess], mongo_uri: str, jwks: JWKSServer
+    workers: list[AppProcess], mongo_uri: str, jwks: JWKSServer
 ) -> None:
     users = users_of(mongo_uri, new_users(workers, 30, "jwks"))
     before = jwks.fetches
 
     async def scenario() -> None:
         # 60 tabs, each with its own never-seen token, spread over both workers.
-        tabs = make_sessions([w.url for w in workers], users, 60, minter(), AppNames.derive())
+        tabs = make_sessions([w.url for w in workers], users, 60, mint, AppNames.derive())
         assert await open_all(tabs) == 0
         await asyncio.gather(*(tab.load() for tab in tabs))
         await close_all(tabs)
@@ -162,7 +166,7 @@ def test_jwks_fetches_stay_bounded_per_worker(
 
 
 def test_killing_a_worker_loses_no_acknowledged_webhook_and_the_page_recovers(
-    workers: list[BackendProcess], mongo_uri: str, users_col: object
+    workers: list[AppProcess], mongo_uri: str, users_col: object
 ) -> None:
     a, b = workers
     users = users_of(mongo_uri, new_users(workers, 4, "kill"))
@@ -178,7 +182,7 @@ def test_killing_a_worker_loses_no_acknowledged_webhook_and_the_page_recovers(
             uid = f"user_crash_{i}_{uuid.uuid4().hex[:6]}"
             for target in [a, b] if i % 2 else [b, a]:
                 try:
-                    if deliver(target.url, uid).status_code == 200:
+                    if deliver(target.url, user_created(uid)).status_code == 200:
                         acknowledged.append(uid)
                         break
                 except httpx.HTTPError:
@@ -189,7 +193,7 @@ def test_killing_a_worker_loses_no_acknowledged_webhook_and_the_page_recovers(
 
     async def scenario() -> None:
         names = AppNames.derive()
-        tabs = make_sessions([b.url], users, 4, minter(), names)
+        tabs = make_sessions([b.url], users, 4, mint, names)
         assert await open_all(tabs) == 0
         for tab in tabs:
             await tab.load()

@@ -6,28 +6,18 @@ Only correctness is asserted (no errors, no user lost or duplicated); the figure
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.backend import ROOT
-from tests.helpers.cluster import clean_env
+from tests.helpers.processes import run_python
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def test_a_short_soak_has_no_errors_and_loses_or_duplicates_no_user(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "bench/soak.py", "--duration", "20", "--window", "5", "--sessions", "8"],
-        cwd=ROOT,
-        env=clean_env({}),
-        capture_output=True,
-        text=True,
-        timeout=540,
-        check=False,
-    )
+    args = ["bench/soak.py", "--duration", "20", "--window", "5", "--sessions", "8"]
+    result = run_python(args, timeout=540)
     (tmp_path / "soak.log").write_text(result.stdout + result.stderr)
     print(result.stdout)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]

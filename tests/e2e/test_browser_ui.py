@@ -32,15 +32,10 @@ from clerk_fullstack.components.navbar import APP_NAME
 from clerk_fullstack.core import routes
 from clerk_fullstack.pages import favorite_color
 from tests.conftest import TEST_ENV
-from tests.e2e.ui_app import (
-    ARTIFACTS,
-    SCREENSHOTS,
-    ReflexApp,
-)
-from tests.helpers.browser import enter_code, fill_sign_up, on_this_machine
-from tests.helpers.environment import app_environment
+from tests.helpers.app_process import AppProcess
+from tests.helpers.browser import SCREENSHOTS, enter_code, fill_sign_up, on_this_machine
 from tests.helpers.mongo import ChildServer, free_port, uri_for
-from tests.helpers.project import copy_project
+from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -112,16 +107,10 @@ def clerk_app(project: Path, mongo_uri: str) -> Iterator[str]:
     url = f"http://localhost:{port}"
     settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
     settings.update(MONGO_URI=mongo_uri, FRONTEND=url)
-    app = ReflexApp(
-        project,
-        [
-            *("--env", "prod", "--single-port"),
-            *("--frontend-port", str(port), "--backend-port", str(port)),
-        ],
-        app_environment(settings),
-        ARTIFACTS / "ui-clerk-reflex.log",
+    app = AppProcess(
+        port, settings, ARTIFACTS / "ui-clerk-reflex.log", frontend_port=port, cwd=project
     )
-    app.start(f"{url}/", f"{url}/ping")
+    app.start(f"{url}/", "/ping")
     yield url
     app.stop()
 
@@ -153,13 +142,15 @@ def local_app(
         # about (tests/e2e/test_emulator_browser.py covers the fetch that usually fills the gap).
         "CLERK_FETCH_MISSING_USERS": "false",
     }
-    app = ReflexApp(
-        project,
-        ["--frontend-port", str(frontend_port), "--backend-port", str(backend_port)],
-        app_environment(settings),
+    app = AppProcess(
+        backend_port,
+        settings,
         ARTIFACTS / "ui-local-reflex.log",
+        mode="dev",
+        frontend_port=frontend_port,
+        cwd=project,
     )
-    app.start(f"{url}/", f"http://127.0.0.1:{backend_port}/ping")
+    app.start(f"{url}/", "/ping")
     yield url
     app.stop()
 

@@ -22,18 +22,18 @@ from pymongo import MongoClient
 
 from clerk_fullstack.core.settings import decode_publishable_key
 from tests.e2e.test_emulator_browser import eventually, new_email
-from tests.e2e.ui_app import ARTIFACTS, SCREENSHOTS, ReflexApp
+from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import (
+    SCREENSHOTS,
     SIGNED_OUT_MESSAGE,
     on_this_machine,
     shown_color,
     sign_out,
     sign_up,
 )
-from tests.helpers.emulator_process import CLERK_SETTINGS, EmulatorProcess, emulator_process
-from tests.helpers.environment import app_environment
+from tests.helpers.emulator_process import EmulatorProcess, clerk_for
 from tests.helpers.mongo import free_port
-from tests.helpers.project import copy_project
+from tests.helpers.project import ARTIFACTS, copy_project
 from tests.helpers.tokens import mint_token, new_signing_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -56,24 +56,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Iterator[C
     port = free_port()
     url = f"http://localhost:{port}"
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri)
-    with emulator_process(
-        free_port(),
-        base / "emulator",
-        ARTIFACTS / "clerk-mode-emulator.log",
-        ["--webhook-url", f"http://127.0.0.1:{port}/webhooks", "--frontend", url],
-    ) as emulator:
-        settings = {name: emulator.settings[name] for name in CLERK_SETTINGS}
-        settings.update(CLERK_MODE="clerk", MONGO_URI=mongo_uri, FRONTEND=url)
-        app = ReflexApp(
-            project,
-            [
-                *("--env", "prod", "--single-port"),
-                *("--frontend-port", str(port), "--backend-port", str(port)),
-            ],
-            app_environment(settings),
-            ARTIFACTS / "clerk-mode-reflex.log",
+    with clerk_for(url, base / "emulator", ARTIFACTS / "clerk-mode-emulator.log") as emulator:
+        settings = emulator.app_settings(MONGO_URI=mongo_uri, FRONTEND=url)
+        app = AppProcess(
+            port, settings, ARTIFACTS / "clerk-mode-reflex.log", frontend_port=port, cwd=project
         )
-        app.start(f"{url}/", f"{url}/ping")
+        app.start(f"{url}/", "/ping")
         try:
             yield ClerkModeApp(url=url, emulator=emulator, users=client["auth"]["users"])
         finally:

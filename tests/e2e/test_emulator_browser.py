@@ -27,9 +27,10 @@ from pymongo import MongoClient
 from clerk_fullstack.components.local_banner import LOCAL_BANNER_TEXT, LOCAL_BANNER_TITLE
 from clerk_fullstack.local_clerk.session_tokens import TOKEN_LIFETIME_SECONDS
 from tests.conftest import TIMINGS
-from tests.e2e.ui_app import ARTIFACTS, SCREENSHOTS, ReflexApp
+from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import (
     PASSWORD,
+    SCREENSHOTS,
     SIGNED_OUT_MESSAGE,
     continue_button,
     delete_account,
@@ -44,9 +45,8 @@ from tests.helpers.browser import (
     sign_up,
     start_sign_in,
 )
-from tests.helpers.environment import app_environment
 from tests.helpers.mongo import free_port
-from tests.helpers.project import copy_project
+from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -101,14 +101,16 @@ def local_app(workdir: Path, host: str, *, set_frontend: bool) -> Iterator[Runni
     project = copy_project(workdir / "app")
     frontend_port, backend_port = free_port(), free_port()
     url = f"http://{host}:{frontend_port}"
-    reflex = ReflexApp(
-        project,
-        ["--frontend-port", str(frontend_port), "--backend-port", str(backend_port)],
-        app_environment({"FRONTEND": url} if set_frontend else {}),
+    reflex = AppProcess(
+        backend_port,
+        {"FRONTEND": url} if set_frontend else {},
         ARTIFACTS / f"emulator-reflex-{host}.log",
+        mode="dev",
+        frontend_port=frontend_port,
+        cwd=project,
     )
     try:
-        reflex.start(f"{url}/", f"http://127.0.0.1:{backend_port}/api/health")
+        reflex.start(f"{url}/", "/api/health")
         running = RunningApp(url=url, project=project, backend_port=backend_port)
         running.connect_db()
         yield running

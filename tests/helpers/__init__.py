@@ -1,1 +1,2 @@
-"""Factories shared by the test suites: signing keys and tokens, Svix signing, Clerk payloads."""
+"""The test toolkit shared by every suite (docs/testing.md): the started backend or app, a child's
+environment, webhook delivery, token minting, Clerk payloads, and the servers the tests start."""

@@ -13,6 +13,20 @@ from playwright.sync_api import Locator, Page, expect
 
 from clerk_fullstack.core.origins import is_loopback_host
 from clerk_fullstack.local_clerk.instance import TEST_CODE
+from tests.helpers.project import ARTIFACTS
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium, which every browser test drives (the `browser` fixture)."""
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless, and nothing of its own on the network: no updates, no sync."""
+SCREENSHOTS = ARTIFACTS / "screenshots"
 
 COLOR_TEXT = re.compile(r"Your Favorite Color is:\s*(RED|GREEN|BLUE)")
 PASSWORD = "correct horse battery staple"

@@ -9,8 +9,8 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from tests.helpers.backend import ROOT
 from tests.helpers.processes import answers, came_up, terminate
+from tests.helpers.project import ROOT
 
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 

@@ -11,7 +11,10 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from tests.helpers.environment import app_environment
+from tests.helpers.mongo import free_port
 from tests.helpers.processes import answers
 
 START_SECONDS = 120.0
@@ -31,6 +34,12 @@ class EmulatorProcess:
 
     base: str
     settings: dict[str, str]
+
+    def app_settings(self, **settings: str) -> dict[str, str]:
+        """An app in Clerk mode against this emulator: what it takes of the printed settings,
+        plus `settings`."""
+        taken = {name: self.settings[name] for name in CLERK_SETTINGS}
+        return {**taken, "CLERK_MODE": "clerk", **settings}
 
 
 def printed_settings(output: str) -> dict[str, str]:
@@ -56,7 +65,7 @@ def emulator_process(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **env},
+            env=app_environment(env),
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
@@ -71,3 +80,13 @@ def emulator_process(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def clerk_for(origin: str, data_dir: Path, log: Path) -> Iterator[EmulatorProcess]:
+    """The emulator standing in for Clerk's servers for the site at `origin`: tokens for its
+    pages, webhooks to its `/webhooks` on loopback."""
+    webhooks = f"http://127.0.0.1:{urlsplit(origin).port}/webhooks"
+    args = ["--webhook-url", webhooks, "--frontend", origin]
+    with emulator_process(free_port(), data_dir, log, args) as emulator:
+        yield emulator

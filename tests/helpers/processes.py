@@ -1,13 +1,18 @@
-"""Child services the tests start (Caddy, Redis, `reflex run`): wait until up, stop."""
+"""Child processes the tests start (Caddy, Redis, `reflex run`, commands): wait until up, stop,
+or run to the end."""
 
 from __future__ import annotations
 
 import ipaddress
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
+
+from tests.helpers.environment import app_environment
+from tests.helpers.project import ROOT
 
 
 def came_up(
@@ -30,6 +35,20 @@ def terminate(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_python(args: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """`python <args>` from the project root, with a child's environment (`app_environment`),
+    as a developer runs a command: its output as text, its exit status for the caller to judge."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=app_environment({}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def answers(url: str) -> bool:

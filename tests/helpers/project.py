@@ -6,7 +6,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.helpers.backend import ROOT
+ROOT = Path(__file__).resolve().parents[2]
+"""The project: the checkout the tests run from."""
+ARTIFACTS = ROOT / "test-artifacts"
+"""Logs, screenshots and timings the slow tests leave for a reader (ignored by git)."""
 
 NOT_COPIED = (
     ".git",

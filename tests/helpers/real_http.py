@@ -1,16 +1,14 @@
-"""The REST sub-app on a real loopback port, and webhook deliveries to it."""
+"""The REST sub-app on a real loopback port, and what it stored."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 
 from clerk_fullstack.users.models import User
 from tests.helpers.local_clerk import serve_http
-from tests.helpers.webhooks import signed_webhook
 
 
 @contextlib.asynccontextmanager
@@ -23,12 +21,6 @@ async def api_over_http() -> AsyncIterator[httpx.AsyncClient]:
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         yield client
-
-
-async def deliver(client: httpx.AsyncClient, payload: Any, **sign: Any) -> httpx.Response:
-    """POST one signed webhook."""
-    body, headers = signed_webhook(payload, **sign)
-    return await client.post("/webhooks", content=body, headers=headers)
 
 
 async def stored_ids() -> set[str]:

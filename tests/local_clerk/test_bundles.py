@@ -28,8 +28,8 @@ from clerk_fullstack.local_clerk.bundles import (
     pinned_packages,
 )
 from tests.helpers.local_clerk import asgi_client, standalone_clerk, standalone_emulator
+from tests.helpers.project import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REFLEX_LOCK = ROOT / "reflex.lock"
 CLERK_REACT = "@clerk/react"
 CLERK_SHARED = "@clerk/shared"

@@ -21,11 +21,10 @@ from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.processes import answers, came_up, terminate
+from tests.helpers.project import ROOT
 from tests.helpers.tokens import TEST_FRONTEND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

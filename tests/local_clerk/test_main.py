@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -33,10 +32,11 @@ from tests.helpers.emulator_process import printed_settings
 from tests.helpers.environment import app_environment
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.mongo import free_port
+from tests.helpers.processes import run_python
+from tests.helpers.project import ROOT
 from tests.helpers.tokens import TEST_FRONTEND
 
-ROOT = Path(__file__).resolve().parents[2]
-COMMAND = [sys.executable, "-m", "clerk_fullstack.local_clerk"]
+MODULE = ["-m", "clerk_fullstack.local_clerk"]
 LAST_LINE = "Email verification codes are never sent"
 START_SECONDS = 60.0
 
@@ -81,7 +81,8 @@ async def emulator_process(*args: str) -> AsyncIterator[Running]:
     """Start the command; yield once it printed its settings and answers; stop it after."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        *COMMAND,
+        sys.executable,
+        *MODULE,
         "--port",
         str(port),
         *args,
@@ -170,15 +171,8 @@ async def test_without_a_webhook_url_no_webhooks_are_sent(tmp_path: Path) -> Non
 @pytest.mark.integration
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
 def test_it_refuses_to_listen_beyond_this_machine(tmp_path: Path, host: str) -> None:
-    result = subprocess.run(
-        [*COMMAND, "--host", host, "--port", str(free_port()), "--data-dir", str(tmp_path)],
-        cwd=ROOT,
-        env=app_environment({}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    args = ["--host", host, "--port", str(free_port()), "--data-dir", str(tmp_path)]
+    result = run_python([*MODULE, *args], timeout=60)
     assert result.returncode == 2
     assert f"Refusing to bind {host}" in result.stderr
     assert result.stdout == ""

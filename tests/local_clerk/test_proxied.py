@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.backend import Backend
+from tests.helpers.app_process import AppProcess
 from tests.helpers.emulator_process import emulator_process
 from tests.helpers.mongo import free_port
 
@@ -33,7 +33,7 @@ PATHS = ["/v1/environment", "/v1/jwks", "/npm/@clerk/clerk-js@6/dist/clerk.brows
 def dev_backend(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Iterator[str]:
     """The app's dev backend in local mode, trusting every peer's forwarding headers."""
     base = tmp_path_factory.mktemp("proxied")
-    backend = Backend(
+    backend = AppProcess(
         free_port(),
         {
             "CLERK_MODE": "local",

@@ -13,7 +13,7 @@ from clerk_fullstack.server.state_dir import (
     create_states_dir,
     use_states_dir,
 )
-from tests.helpers.backend import ROOT
+from tests.helpers.project import ROOT
 
 pytestmark = pytest.mark.unit
 

@@ -16,11 +16,11 @@ import pytest
 
 from clerk_fullstack.server.worker import connection_limit
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import Backend, prod_backend
+from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created
 from tests.helpers.raw_clients import BOUND, connect, half_sent, read_all, socket_handshake
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def test_the_connection_limit_leaves_a_quarter_of_the_open_files() -> None:
 @pytest.fixture(scope="module")
 def backend(
     child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
+) -> Iterator[AppProcess]:
     """The prod backend with the test keys, under `ulimit -n 512`."""
     logs = tmp_path_factory.mktemp("logs")
     with prod_backend(TEST_ENV, child_database.port, logs, open_files=OPEN_FILES) as process:
@@ -70,12 +70,11 @@ def served(url: str) -> None:
     """Another client: a health check and a signed webhook, both answered 200."""
     with httpx.Client(base_url=url, timeout=BOUND) as client:
         assert client.get("/ping").status_code == 200
-        body, headers = signed_webhook(user_created("user_after_flood"))
-        response = client.post("/webhooks", content=body, headers=headers)
+        response = deliver(client, user_created("user_after_flood"))
         assert response.status_code == 200, response.text
 
 
-def test_a_16_mb_header_gets_431_before_it_is_read(backend: Backend) -> None:
+def test_a_16_mb_header_gets_431_before_it_is_read(backend: AppProcess) -> None:
     started = time.monotonic()
     answer = huge_header(backend.url)
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
@@ -83,7 +82,7 @@ def test_a_16_mb_header_gets_431_before_it_is_read(backend: Backend) -> None:
     assert time.monotonic() - started < HEADER_TIMEOUT
 
 
-def test_one_clients_flood_leaves_another_client_served(backend: Backend) -> None:
+def test_one_clients_flood_leaves_another_client_served(backend: AppProcess) -> None:
     # More idle connections than the open-file limit (which locked everyone out before), some
     # half-sent heads and a 16 MB header, all held open while another client is served.
     flood = [connect(backend.url) for _ in range(OPEN_FILES + 100)]
@@ -101,7 +100,7 @@ def test_one_clients_flood_leaves_another_client_served(backend: Backend) -> Non
     served(backend.url)
 
 
-def test_a_flood_of_sockets_leaves_room_for_http(backend: Backend) -> None:
+def test_a_flood_of_sockets_leaves_room_for_http(backend: AppProcess) -> None:
     # Three quarters of the 384 connections may be websockets; the other handshakes get 503.
     opened = [socket_handshake(backend.url) for _ in range(OPEN_FILES)]
     try:
@@ -115,7 +114,7 @@ def test_a_flood_of_sockets_leaves_room_for_http(backend: Backend) -> None:
 
 
 def test_connections_that_send_no_head_are_closed_after_the_header_timeout(
-    backend: Backend,
+    backend: AppProcess,
 ) -> None:
     started = time.monotonic()
     silent = [connect(backend.url) for _ in range(10)]
@@ -136,7 +135,7 @@ def test_connections_that_send_no_head_are_closed_after_the_header_timeout(
             sock.close()
 
 
-def test_keep_alive_and_heads_in_pieces_still_work(backend: Backend) -> None:
+def test_keep_alive_and_heads_in_pieces_still_work(backend: AppProcess) -> None:
     with httpx.Client(base_url=backend.url, timeout=BOUND) as client:
         for _ in range(3):  # one connection, reused
             assert client.get("/ping").status_code == 200

@@ -12,8 +12,9 @@ import pytest
 from clerk_fullstack.users.models import ClerkInstanceRecord, DeletedUser
 from tests.helpers.emulator import stored_users
 from tests.helpers.payloads import user_deleted
-from tests.helpers.real_http import api_over_http, deliver
+from tests.helpers.real_http import api_over_http
 from tests.helpers.tokens import TEST_HOST, TEST_ISSUER
+from tests.helpers.webhooks import deliver
 from tests.sync.clerk_double import ClerkDouble, clerk_user
 from tests.sync.command import clerk_env, run_command
 

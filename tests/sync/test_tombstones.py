@@ -9,18 +9,13 @@ from clerk_fullstack.users import service as users
 from clerk_fullstack.users.models import DeletedUser
 from clerk_fullstack.users.profile import UserProfile
 from tests.helpers.payloads import user_deleted, user_updated
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = pytest.mark.integration
 
 
 def profile(updated_at: int) -> UserProfile:
     return UserProfile("user_t", "t@example.org", "T", None, clerk_updated_at=updated_at)
-
-
-async def deliver(api: httpx.AsyncClient, payload: dict[str, object]) -> httpx.Response:
-    body, headers = signed_webhook(payload)
-    return await api.post("/webhooks", content=body, headers=headers)
 
 
 async def test_a_user_deleted_webhook_keeps_clerks_deletion_time(api: httpx.AsyncClient) -> None:
