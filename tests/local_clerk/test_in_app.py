@@ -21,10 +21,17 @@ from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, free_port, uri_for
 from tests.helpers.processes import answers, came_up, terminate
-from tests.helpers.project import ROOT
+from tests.helpers.project import copy_project
 from tests.helpers.tokens import TEST_FRONTEND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project: importing the app compiles it into `.web`, and may install its
+    packages, which must not touch the checkout (its `reflex.lock` included)."""
+    return copy_project(tmp_path_factory.mktemp("custom-runner") / "app")
 
 
 @pytest.fixture
@@ -41,7 +48,9 @@ def custom_runner(child_database: ChildServer, tmp_path: Path) -> tuple[int, dic
     return free_port(), settings
 
 
-def uvicorn(port: int, settings: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def uvicorn(
+    port: int, settings: dict[str, str], log: Path, project: Path
+) -> subprocess.Popen[bytes]:
     """The app's ASGI factory under uvicorn on `port`, as a custom runner serves it."""
     env = app_environment(settings)
     if "REFLEX_BACKEND_PORT" not in settings:
@@ -59,7 +68,7 @@ def uvicorn(port: int, settings: dict[str, str], log: Path) -> subprocess.Popen[
                 "--port",
                 str(port),
             ],
-            cwd=ROOT,
+            cwd=project,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -68,10 +77,10 @@ def uvicorn(port: int, settings: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 def test_without_reflex_backend_port_it_refuses_to_start(
-    custom_runner: tuple[int, dict[str, str]], tmp_path: Path
+    custom_runner: tuple[int, dict[str, str]], tmp_path: Path, project: Path
 ) -> None:
     port, settings = custom_runner
-    process = uvicorn(port, settings, tmp_path / "uvicorn.log")
+    process = uvicorn(port, settings, tmp_path / "uvicorn.log", project)
     try:
         served = came_up(process, lambda: answers(f"http://127.0.0.1:{port}/ping"), 120, 0.3)
     finally:
@@ -82,13 +91,18 @@ def test_without_reflex_backend_port_it_refuses_to_start(
 
 
 def test_with_reflex_backend_port_it_calls_itself_there(
-    custom_runner: tuple[int, dict[str, str]], child_database: ChildServer, tmp_path: Path
+    custom_runner: tuple[int, dict[str, str]],
+    child_database: ChildServer,
+    tmp_path: Path,
+    project: Path,
 ) -> None:
     """A sign-up's webhook is stored, and the session token is checked with the emulator's
     keys, both fetched from this server's own port."""
     port, settings = custom_runner
     url = f"http://127.0.0.1:{port}"
-    process = uvicorn(port, {**settings, "REFLEX_BACKEND_PORT": str(port)}, tmp_path / "log")
+    process = uvicorn(
+        port, {**settings, "REFLEX_BACKEND_PORT": str(port)}, tmp_path / "log", project
+    )
     try:
         assert came_up(process, lambda: answers(f"{url}/api/health"), 120, 0.3)
 
