@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 
 from clerk_fullstack.core.clerk_sdk import script_urls
+from clerk_fullstack.core.local_instance import ROUTE_PREFIX, resolve_local_clerk
 from clerk_fullstack.core.settings import Settings, decode_publishable_key, get_settings
 
 
@@ -56,9 +57,6 @@ class ClerkInstance:
 def resolve_clerk_instance(settings: Settings) -> ClerkInstance:
     """The instance the settings describe; in local mode, the emulator's (files created once)."""
     if settings.use_local_clerk:
-        # Imported here so that Clerk mode never loads the emulator.
-        from clerk_fullstack.core.local_instance import ROUTE_PREFIX, resolve_local_clerk
-
         local = resolve_local_clerk(settings)
         return ClerkInstance(
             local=True,

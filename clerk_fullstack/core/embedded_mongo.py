@@ -19,6 +19,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from clerk_fullstack.core.files import make_private_dir
+
 IDLE_EXIT_SECONDS = 60.0
 START_TIMEOUT_SECONDS = 60.0
 
@@ -46,19 +48,9 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _make_private(data_dir: Path) -> None:
-    """Create `data_dir` (and its parent, DATA_DIR, if missing) for this user alone (0o700).
-
-    An existing `data_dir` is narrowed too: the database files hold every user's email.
-    """
-    data_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data_dir.mkdir(mode=0o700, exist_ok=True)
-    data_dir.chmod(0o700)
-
-
 def ensure_embedded_server(data_dir: Path) -> str:
     """Return the URI of the embedded server for `data_dir`, starting it if none is running."""
-    _make_private(data_dir)
+    make_private_dir(data_dir)
     port_file = data_dir / "port"
     with _locked(data_dir / "start.lock"):
         port = _read_port(port_file)
@@ -95,7 +87,7 @@ def serve(data_dir: Path, idle_exit_seconds: float = IDLE_EXIT_SECONDS) -> None:
     """Run the server on a free loopback port until it has had no clients for a while."""
     from secantus import SecantusDBServer
 
-    _make_private(data_dir)
+    make_private_dir(data_dir)
     server = SecantusDBServer(
         host="127.0.0.1", port=0, storage_path=str(data_dir / "db"), cache_size="256M"
     )

@@ -1,4 +1,4 @@
-"""Files the emulator keeps in the data folder: cross-process locks and owner-only writes.
+"""Private files and folders: cross-process locks, owner-only writes and owner-only folders.
 
 Each file is created on first use and kept, so tokens and webhooks stay valid across restarts,
 hot reloads and the several processes `reflex run` starts.
@@ -24,6 +24,14 @@ def locked(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and its parent, if missing) for this user alone (0700); narrow it if it
+    exists (the embedded database's files hold every user's email, tab state files a session)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+    path.chmod(0o700)
 
 
 def write_private(path: Path, content: bytes) -> None:

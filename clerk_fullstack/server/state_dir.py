@@ -14,6 +14,7 @@ import os
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from clerk_fullstack.core.files import make_private_dir
 from clerk_fullstack.core.settings import ConfigError, Settings
 
 STATES_WORKDIR_VARIABLE = "REFLEX_STATES_WORKDIR"
@@ -28,14 +29,6 @@ def use_states_dir(
     path = settings.states_dir
     (os.environ if environ is None else environ)[STATES_WORKDIR_VARIABLE] = str(path)
     return path
-
-
-def make_private_dir(path: Path) -> None:
-    """Create `path` (and its parent, if missing) for this user alone (0700); narrow it if it
-    exists."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.mkdir(mode=0o700, exist_ok=True)
-    path.chmod(0o700)
 
 
 def create_states_dir(settings: Settings) -> Path | None:
