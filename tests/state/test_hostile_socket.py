@@ -18,15 +18,20 @@ from tests.conftest import TEST_ENV
 from tests.helpers.backend import Backend, prod_backend
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created
-from tests.helpers.reflex_socket import ReflexSocket, delta_value, tree_rss_kib
-from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
+from tests.helpers.reflex_socket import (
+    ReflexSocket,
+    delta_value,
+    tree_cpu_seconds,
+    tree_rss_kib,
+)
+from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token, new_signing_key
 from tests.helpers.webhooks import signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 STATE = FavoriteColorState.get_full_name()
 HOSTILE_ROUNDS = 2_000
-"""Rounds of the hostile mix below; each round sends six events."""
+"""Rounds of the hostile mix below; each round sends seven events."""
 
 RECHECK_SPAM = 20_000
 """Re-check events with a huge delay, then the tab closes: the reported attack."""
@@ -66,31 +71,48 @@ def asks_for_token(update: dict[str, Any]) -> bool:
     return bool(delta_value(update, STATE, "token_request"))
 
 
+def wants_a_load(update: dict[str, Any]) -> bool:
+    """Whether the update says the tab started over and wants a load (a new `load_request`)."""
+    return bool(delta_value(update, STATE, "load_request"))
+
+
+def token_result(token: Any) -> dict[str, Any]:
+    """The payload the page's token sender sends with `load` and `recheck`."""
+    return {"result": {"token": token, "error": None}}
+
+
+async def send_load(tab: ReflexSocket, token: Any) -> None:
+    """Load as the page does: one `load` event carrying the session token."""
+    await tab.send(event("load"), token_result(token))
+
+
 async def answer_token(tab: ReflexSocket, token: str | None) -> None:
-    await tab.send(event("receive_token"), {"result": {"token": token, "error": None}})
+    """Answer a token request (a re-check) as the page does."""
+    await tab.send(event("recheck"), token_result(token))
 
 
-async def load_until_asked(tab: ReflexSocket) -> None:
-    await tab.send(event("load"))
-    await tab.next_update(asks_for_token)
+async def settle(tab: ReflexSocket, seconds: float = 120) -> None:
+    """Events for one tab run in order: once a `reload` is answered, all before were handled."""
+    await tab.send(event("reload"))
+    await tab.next_update(wants_a_load, seconds)
 
 
 async def not_synced(tab: ReflexSocket, signing_key: SigningKey, user_id: str) -> None:
     """Drive the tab to "not synced yet": a valid token for a user the webhook never stored."""
-    await load_until_asked(tab)
-    await answer_token(tab, mint_token(signing_key, sub=user_id))
+    await send_load(tab, mint_token(signing_key, sub=user_id))
     await tab.next_update(status_is(ColorStatus.NOT_SYNCED))
 
 
 def hostile_mix(round_: int) -> list[tuple[str, Any]]:
-    """One round: re-checks with absurd delays, garbage tokens, nested junk, and load spam."""
+    """One round: re-checks with absurd delays, unasked and junk tokens, nested junk loads."""
     return [
         ("recheck_later", {"generation": round_, "delay": 1e8}),
         ("recheck_later", {"generation": 1, "delay": 10**9}),
         ("recheck_later", {}),
-        ("receive_token", {"result": {"token": "x" * 2_000, "error": None}}),
-        ("receive_token", {"result": {"token": {"nested": [[[round_]] * 20]}, "error": [1, 2]}}),
-        ("load", {}),
+        ("recheck", token_result("x" * 2_000)),
+        ("recheck", {"result": {"token": {"nested": [[[round_]] * 20]}, "error": [1, 2]}}),
+        ("load", token_result("x" * 2_000)),
+        ("load", {"result": {"token": {"nested": [[[round_]] * 20]}, "error": [1, 2]}}),
     ]
 
 
@@ -100,9 +122,8 @@ async def send_hostile_burst(tab: ReflexSocket, rounds: int) -> None:
             await tab.send(event(handler), payload)
         if round_ % 200 == 0:
             tab.drain()  # the client keeps nothing either
-    # Events for one tab run in order: once this load answers, the burst has been handled.
     tab.drain()
-    await load_until_asked(tab)
+    await settle(tab)
 
 
 # The biggest burst runs first: a fresh backend has free heap left over from start-up, which
@@ -117,7 +138,7 @@ async def test_long_recheck_spam_then_close_keeps_nothing(backend: Backend) -> N
         await socket.send(event("recheck_later"), {"generation": n, "delay": 1e8})
         if n % 1_000 == 0:
             socket.drain()
-    await load_until_asked(socket)
+    await settle(socket, seconds=280)
     await socket.close()
     await asyncio.sleep(1)
     after = tree_rss_kib(backend.process.pid)
@@ -162,7 +183,8 @@ async def test_hostile_events_leave_memory_bounded(backend: Backend, tab: Reflex
     other = ReflexSocket(backend.url, TEST_FRONTEND)
     await other.connect()
     try:
-        await load_until_asked(other)
+        await send_load(other, None)
+        await other.next_update(status_is(ColorStatus.INVALID_SESSION))
     finally:
         await other.close()
 
@@ -187,15 +209,53 @@ async def test_recheck_spam_while_not_synced_starts_one_recheck(
 async def test_unsolicited_tokens_are_dropped_before_any_check(
     tab: ReflexSocket, signing_key: SigningKey
 ) -> None:
-    # No load: nothing asked for a token, so none of these is verified or looked up.
+    # Nothing asked for a token, so none of these re-checks is verified or looked up.
     for n in range(500):
         await answer_token(tab, mint_token(signing_key, sub=f"user_hostile_{n % 5}"))
-        await tab.send(event("receive_token"), {"result": "y" * 10_000})
-    await tab.send(event("load"))
-    updates = await tab.updates_until(asks_for_token)
+        await tab.send(event("recheck"), {"result": "y" * 10_000})
+    await tab.send(event("reload"))
+    updates = await tab.updates_until(wants_a_load)
     statuses = [delta_value(update, STATE, "status") for update in updates]
     assert ColorStatus.NOT_SYNCED.value not in statuses
     assert ColorStatus.INVALID_SESSION.value not in statuses
+
+
+async def test_a_socket_client_verifies_no_more_tokens_than_a_rest_client(
+    backend: Backend, tab: ReflexSocket, signing_key: SigningKey
+) -> None:
+    """A forged token costs one signature check per request over REST, and no more over the
+    socket: one per `load` (one answer each; `test_favorite_color` counts the verifications),
+    none for a `recheck` nobody asked for, and no event makes the server ask for another."""
+    assert backend.process is not None
+    count = 300
+    # Well-formed and signed, by another key: each one costs a signature check to reject.
+    forged = mint_token(new_signing_key(kid=signing_key.kid), sub="user_hostile_forged")
+    cpu = tree_cpu_seconds(backend.process.pid)
+    async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+        for _ in range(count):
+            answer = await client.get(
+                "/user/favoriteColor", headers={"Authorization": f"Bearer {forged}"}
+            )
+            assert answer.status_code == 401
+    rest_cpu = tree_cpu_seconds(backend.process.pid) - cpu
+
+    await settle(tab)
+    cpu = tree_cpu_seconds(backend.process.pid)
+    for _ in range(count):
+        await answer_token(tab, forged)  # unasked: dropped unread
+        await send_load(tab, forged)
+        await tab.send(event("recheck_later"))  # nothing is due: no token is asked for
+    await tab.send(event("reload"))
+    updates = await tab.updates_until(wants_a_load, seconds=120)
+    socket_cpu = tree_cpu_seconds(backend.process.pid) - cpu
+    print(
+        f"\nCPU per forged token: {rest_cpu / count * 1e6:.0f} µs per GET, "
+        f"{socket_cpu / count * 1e6:.0f} µs per socket load (with a recheck and a recheck_later)"
+    )
+    statuses = [delta_value(update, STATE, "status") for update in updates]
+    assert statuses.count(ColorStatus.INVALID_SESSION.value) == count
+    assert ColorStatus.LOADED.value not in statuses
+    assert not [update for update in updates if asks_for_token(update)]
 
 
 # Item 4 of issue 19: what a socket client sends reaches the log escaped and bounded.
@@ -296,9 +356,8 @@ async def a_user_with_a_color(backend: Backend, signing_key: SigningKey) -> tupl
 
 
 async def load_color(tab: ReflexSocket, token: str) -> str:
-    """Load as the page does, answering the token request with `token`; the color shown."""
-    await load_until_asked(tab)
-    await answer_token(tab, token)
+    """Load as the page does, with `token`; the color shown."""
+    await send_load(tab, token)
     loaded = await tab.next_update(status_is(ColorStatus.LOADED))
     return str(delta_value(loaded, STATE, "color"))
 
@@ -339,10 +398,12 @@ async def test_a_closed_tabs_token_shows_nothing_until_a_fresh_token_is_verified
         seen = await thief.updates_until(lambda update: STATE in update.get("delta", {}))
         assert delta_value(seen[-1], STATE, "status") == ColorStatus.IDLE.value
         assert delta_value(seen[-1], STATE, "color") == ""
+        assert delta_value(seen[-1], STATE, "load_request")  # the page would load again
         # Whatever it sends without a verified token shows nothing either.
         await thief.send(event("recheck_later"))
-        await thief.send(event("load_if_idle"))
-        await answer_token(thief, None)
+        await thief.send(event("reload"))
+        await answer_token(thief, mint_token(signing_key, sub=user_id))  # unasked: dropped
+        await send_load(thief, None)
         seen += await thief.updates_until(status_is(ColorStatus.INVALID_SESSION))
         await thief.round_trip()
         assert not shows_a_color([*seen, *thief.drain()])

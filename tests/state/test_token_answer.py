@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from clerk_fullstack.auth.tokens import MAX_TOKEN_CHARS
 from clerk_fullstack.state.token_answer import (
     MALFORMED_ERROR,
     MAX_ERROR_CHARS,
-    MAX_TOKEN_CHARS,
     NO_RESULT,
     read_token_result,
 )
