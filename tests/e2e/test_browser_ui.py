@@ -260,9 +260,14 @@ class TestFavoriteColorStates:
         sign_up(page, local_app)
         page.goto(f"{local_app}{routes.FAVORITE_COLOR}")
         shown_color(page)
-        # Clerk hangs from now on: every session's getToken() never settles.
+        # Clerk hangs from now on: the session's getToken() never settles. (A function, so
+        # that Playwright does not call the hanging one it would otherwise get back.)
         page.evaluate(
-            "Object.getPrototypeOf(window.Clerk.session).getToken = () => new Promise(() => {})"
+            """() => {
+                const hang = () => new Promise(() => {});
+                window.Clerk.session.getToken = hang;
+                Object.getPrototypeOf(window.Clerk.session).getToken = hang;
+            }"""
         )
         started = time.monotonic()
         page.get_by_role("button", name="Refresh").click()
