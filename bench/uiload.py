@@ -2,16 +2,17 @@
 
 Each session is one tab: it connects to the backend's `/_event` socket with its own client token
 and the page's boot event (`hydrate_and_load`) in the CONNECT packet, as Reflex's frontend does.
-One *color load* is then what the page's `on_mount` does:
+One *color load* is then what the page's token sender (`ClerkTokenSender`) does: one event
+up, one delta down.
 
-1. send `FavoriteColorState.load`;
-2. the server's delta asks for a session token (a new `token_request` id, which the page's
-   `ClerkTokenRequest` answers); the client answers each new id once, through the same
-   `receive_token` event the browser sends, with a Clerk-shaped token minted for the session's
-   user (re-minted when the cached one nears expiry, or when the request asks to skip the
-   cache, as Clerk's `getToken` does);
-3. the server verifies the token, reads MongoDB and sends a delta with the color; the client
+1. send `FavoriteColorState.load` with a session token, as the page's sender does: a
+   Clerk-shaped token minted for the session's user (re-minted when the cached one nears
+   expiry, as Clerk's `getToken` does);
+2. the server verifies the token, reads MongoDB and sends a delta with the color; the client
    checks it equals the user's MongoDB document.
+
+Should the server ask for a token (a new `token_request` id: a retry past Clerk's cache, or a
+re-check), the client answers each new id once through `recheck`, as the page's sender does.
 
 State and handler names are derived from the app's own classes, never hard-coded. Importable
 (`bench.uiload`) by the tests, and runnable on its own (see `main`), printing JSON.
@@ -59,7 +60,7 @@ class AppNames:
     """The event and field names the page uses, derived from the app's classes."""
 
     load_event: str
-    receive_token_event: str
+    recheck_event: str
     boot_event: str
     substate: str
     status_field: str
@@ -81,12 +82,13 @@ class AppNames:
 
         name = FavoriteColorState.get_full_name()
         handlers = FavoriteColorState.event_handlers
-        assert "load" in handlers and "receive_token" in handlers
-        # The one argument the page's `on_token` passes to `receive_token`.
-        (token_arg,) = list(inspect.signature(handlers["receive_token"].fn).parameters)[1:]
+        assert "load" in handlers and "recheck" in handlers
+        # The one argument the page's sender passes to `load` and `recheck` alike.
+        (token_arg,) = list(inspect.signature(handlers["load"].fn).parameters)[1:]
+        assert list(inspect.signature(handlers["recheck"].fn).parameters)[1:] == [token_arg]
         return cls(
             load_event=f"{name}.load",
-            receive_token_event=f"{name}.receive_token",
+            recheck_event=f"{name}.recheck",
             boot_event=f"{State.get_full_name()}.{CompileVars.HYDRATE_AND_LOAD}",
             substate=name,
             status_field=f"status{FIELD_MARKER}",
@@ -124,7 +126,6 @@ class TabSession:
     _token: str | None = None
     _token_exp: float = 0.0
     _pending: asyncio.Future[str] | None = None
-    _answered: bool = False
     _request: str = ""
     """The token request id the tab has seen last (answered, or there at connect)."""
     tokens_minted: int = 0
@@ -174,15 +175,13 @@ class TabSession:
             self._pending.set_exception(LoadError("socket closed"))
 
     async def load(self) -> float:
-        """One color load, as the page's `on_mount` does it; returns its latency in seconds."""
+        """One color load, as the page's token sender does it; returns its latency in seconds."""
         if self._sio is None:
             raise LoadError("not connected")
         loop = asyncio.get_running_loop()
         self._pending = loop.create_future()
-        self._answered = False
         started = time.perf_counter()
-        event = {"name": self.names.load_event, "payload": {}, "router_data": self._router_data()}
-        await self._sio.emit("event", event, namespace=NAMESPACE)
+        await self._send_token(self.names.load_event, skip_cache=False)
         try:
             color = await asyncio.wait_for(self._pending, self.timeout_s)
         except TimeoutError:
@@ -220,13 +219,14 @@ class TabSession:
                 new = bool(request) and request != self._request and self.hydrated.is_set()
                 self._request = request
                 if new:
-                    await self._answer(skip_cache=bool(sub.get(self.names.skip_cache_field)))
+                    skip_cache = bool(sub.get(self.names.skip_cache_field))
+                    await self._send_token(self.names.recheck_event, skip_cache=skip_cache)
         if delta:
             self.hydrated.set()
 
     def _check_delta(self, sub: Mapping[str, Any]) -> None:
         pending = self._pending
-        if pending is None or pending.done() or not self._answered:
+        if pending is None or pending.done():
             return
         status = sub.get(self.names.status_field)
         if status == "loaded":
@@ -234,15 +234,14 @@ class TabSession:
         elif status not in (None, "loading", "idle"):
             pending.set_exception(LoadError(f"page status {status!r}"))
 
-    async def _answer(self, *, skip_cache: bool) -> None:
-        """Answer a token request through `receive_token`, as the page's requester does."""
+    async def _send_token(self, event_name: str, *, skip_cache: bool) -> None:
+        """Send `event_name` (`load` or `recheck`) with a session token, as the page does."""
         result = {"token": self._session_token(skip_cache=skip_cache), "error": None}
         event = {
-            "name": self.names.receive_token_event,
+            "name": event_name,
             "payload": {self.names.token_arg: result},
             "router_data": self._router_data(),
         }
-        self._answered = True
         assert self._sio is not None
         await self._sio.emit("event", event, namespace=NAMESPACE)
 

@@ -8,7 +8,6 @@ from starlette.types import ASGIApp
 
 from clerk_fullstack.api.app import build_api
 from clerk_fullstack.clerk.provider import clerk_provider
-from clerk_fullstack.clerk.token_bridge import clerk_token_bridge
 from clerk_fullstack.core import db, routes, safe_logs
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
 from clerk_fullstack.core.origins import DevOriginGuard
@@ -32,9 +31,8 @@ CLERK_WRAP = (50, "ClerkProvider")
 
 
 def clerk_wrap(_stateful: bool) -> rx.Component:
-    """ClerkProvider around the whole app, with the token bridge the state's events rely on."""
+    """ClerkProvider around the whole app."""
     return clerk_provider(
-        clerk_token_bridge(),
         sign_in_url=routes.SIGN_IN,
         sign_up_url=routes.SIGN_UP,
         after_sign_out_url=routes.HOME,

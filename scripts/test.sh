@@ -21,6 +21,9 @@ fi
 ruff check .
 ruff format --check .
 mypy clerk_fullstack tests
+# Biome (pinned in tools/biome) formats and lints the app's JavaScript asset.
+biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package-lock.json | cut -c1-16)"; [ -f "$biome_stamp" ] || { npm ci --prefix tools/biome --no-audit --no-fund && touch "$biome_stamp"; }
+tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
 # Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
 clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
 pytest --bench "$@"

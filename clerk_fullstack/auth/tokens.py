@@ -17,7 +17,8 @@ from clerk_fullstack.core.origins import is_loopback_origin
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 5
 MAX_TOKEN_CHARS = 8192
-"""Clerk session tokens are about 1 kB; anything far longer is refused before parsing."""
+"""Clerk session tokens are about 1 kB (a cookie keeps them under 4 KB); anything far longer is
+refused before parsing, here and in the page's state (`state/token_answer.py`)."""
 TOKEN_TYPE = "JWT"  # noqa: S105 - a header value, not a secret
 """The only `typ` a header may carry (it may also leave it out), as in Clerk's verifyToken."""
 SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"  # noqa: S105 - a category name, not a secret

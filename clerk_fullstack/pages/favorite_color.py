@@ -7,7 +7,7 @@ from reflex_components_lucide import icon
 
 from clerk_fullstack.clerk.buttons import sign_in_button, sign_out_button
 from clerk_fullstack.clerk.control import clerk_loading, signed_in, signed_out
-from clerk_fullstack.clerk.token_bridge import clerk_token_request
+from clerk_fullstack.clerk.token_sender import clerk_token_sender
 from clerk_fullstack.components.color_swatch import color_swatch
 from clerk_fullstack.components.connection import backend_unreachable
 from clerk_fullstack.components.layout import layout
@@ -26,7 +26,9 @@ UNREACHABLE_MESSAGE = "The server could not be reached to fetch your favorite co
 
 
 def _try_again() -> rx.Component:
-    return rx.button("Try again", on_click=FavoriteColorState.load, variant="soft", id="try-again")
+    return rx.button(
+        "Try again", on_click=FavoriteColorState.reload, variant="soft", id="try-again"
+    )
 
 
 def _loading() -> rx.Component:
@@ -39,7 +41,7 @@ def _loaded() -> rx.Component:
         rx.text(LOADED_PREFIX, rx.text.strong(FavoriteColorState.color), size="5", id="color-text"),
         rx.icon_button(
             icon("refresh_cw"),
-            on_click=FavoriteColorState.load,
+            on_click=FavoriteColorState.reload,
             variant="ghost",
             aria_label="Refresh",
         ),
@@ -99,13 +101,17 @@ def _backend_unreachable() -> rx.Component:
 
 
 def _signed_in_content() -> rx.Component:
-    # Mounted only while Clerk says "signed in": each mount re-verifies, each unmount forgets.
+    # Mounted only while Clerk says "signed in": the sender loads, each unmount forgets.
     return rx.box(
-        # The server asks for a token through state; this answers with `receive_token`.
-        clerk_token_request(
+        # Sends `load` with a fresh token when the state wants a load (one event up, one delta
+        # down), and answers the server's token requests (re-checks) through `recheck`.
+        clerk_token_sender(
+            socket=rx.State.router.session.session_id,
+            load_request=FavoriteColorState.load_request,
             request=FavoriteColorState.token_request,
             skip_cache=FavoriteColorState.token_skip_cache,
-            on_token=FavoriteColorState.receive_token,
+            on_load=FavoriteColorState.load,
+            on_recheck=FavoriteColorState.recheck,
         ),
         rx.cond(
             # No socket to the backend: nothing can load until Reflex reconnects (it retries).
@@ -117,14 +123,10 @@ def _signed_in_content() -> rx.Component:
                 (ColorStatus.NOT_SYNCED.value, _not_synced()),
                 (ColorStatus.INVALID_SESSION.value, _invalid_session()),
                 (ColorStatus.UNREACHABLE.value, _unreachable()),
-                # Idle while signed in: just mounted, or the state came back empty after a
-                # reconnect. React runs this child's mount before the box's, so a fresh mount
-                # loads once (the box's `load_if_idle` then finds a load under way).
-                (ColorStatus.IDLE.value, rx.box(_loading(), on_mount=FavoriteColorState.load)),
+                # Idle (until the load's answer) or loading (a retry past Clerk's cache).
                 _loading(),
             ),
         ),
-        on_mount=FavoriteColorState.load_if_idle,
         on_unmount=FavoriteColorState.forget,
         id="color-signed-in",
     )

@@ -3,8 +3,8 @@
 Reflex copies the websocket handshake's headers into each tab's state (`router_data`), which its
 state managers persist (disk files, Redis values) and which its error logs print. The browser
 sends the page's cookies with that handshake, Clerk's `__session` and `__clerk_db_jwt` among
-them. The app never reads them there: a handler that needs the user asks the browser for a fresh
-session token (`clerk/token_bridge.py`). So they are dropped before Reflex sees the handshake.
+them. The app never reads them there: an event that needs the user carries a fresh session token
+from Clerk (`clerk/token_sender.py`). So they are dropped before Reflex sees the handshake.
 """
 
 from __future__ import annotations

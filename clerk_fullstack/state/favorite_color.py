@@ -21,9 +21,12 @@ from clerk_fullstack.state.recheck import (
 )
 from clerk_fullstack.state.token_answer import read_token_result
 
-__all__ = ["SYNC_RETRY_DELAYS", "FavoriteColorState", "read_token_result"]
+__all__ = ["FIRST_LOAD", "FavoriteColorState"]
 
 logger = logging.getLogger(__name__)
+
+FIRST_LOAD = "first"
+"""`load_request` of a tab that has never loaded: its first socket loads it."""
 
 
 class FavoriteColorState(rx.State):
@@ -41,9 +44,14 @@ class FavoriteColorState(rx.State):
     retry_in: int = 0
     """Seconds until the next re-check, or 0 when none is scheduled."""
 
+    load_request: str = FIRST_LOAD
+    """Not empty while the tab is idle and wants a load: the page's `ClerkTokenSender` sends one
+    `load`, with a fresh token, per socket and id. Each start-over gives a new id."""
+
     token_request: str = ""
-    """The id of the latest token request: the page's `ClerkTokenRequest` answers each new id
-    once, through `receive_token`. It travels in the delta the handler sends anyway."""
+    """The id of the server's latest token request (a re-check that came due, or a retry past
+    Clerk's cache): `ClerkTokenSender` answers each new id once, through `recheck`. It travels
+    in the delta the server sends anyway."""
 
     token_skip_cache: bool = False
     """Whether that request asks for a token past Clerk's cache (the last one was stale)."""
@@ -52,20 +60,20 @@ class FavoriteColorState(rx.State):
     """The Clerk user the color belongs to, from verified claims only (server-side)."""
 
     _awaiting_token: bool = False
-    """Whether a token was requested and not received yet; any other token is dropped."""
+    """Whether a token was requested and not received yet; any other `recheck` is dropped."""
 
     _retried_stale_token: bool = False
     """Whether this load already asked for a token past Clerk's cache."""
 
     _socket: str = ""
     """The socket (Socket.IO session id) this load is for: what the tab shows belongs to the
-    socket that asked, and another socket (a reconnect, or a client that took over the tab's
+    socket that loaded it, and another socket (a reconnect, or a client that took over the tab's
     Reflex token) sees nothing until it verifies a token of its own (`_forget_other_socket`)."""
 
     # Wall-clock times, not monotonic ones: a persistent state manager may hand the state to
     # another worker process, and the schedule must mean the same there.
     _recheck_due_at: float = 0.0
-    """When the next re-check is due, or 0; only `receive_token` sets it, never a payload."""
+    """When the next re-check is due, or 0; set only after a verified token, never a payload."""
 
     _recheck_waiter_until: float = 0.0
     """When the one waiting `recheck_later` wakes next, or 0 when none waits."""
@@ -76,22 +84,33 @@ class FavoriteColorState(rx.State):
         return max(len(SYNC_RETRY_DELAYS) - self.sync_attempt, 0)
 
     @rx.event
-    def load(self) -> None:
-        """Forget what was shown, then ask the browser for a fresh token to verify."""
-        self._load()
+    async def load(self, result: dict[str, str | None]) -> EventSpec | None:
+        """Forget what was shown, then verify the token sent with the load and show the color
+        of the user it names: one verification per event, as `GET /user/favoriteColor` does."""
+        self._start_over()
+        self.status = ColorStatus.LOADING.value
+        self.load_request = ""
+        self._socket = self.router.session.session_id
+        return await self._check(result)
 
     @rx.event
-    def load_if_idle(self) -> None:
-        """Load unless a load has started or finished: a tab whose state came back empty after
-        a reconnect (e.g. its worker died) shows the idle page, and this loads it again."""
-        if self.status == ColorStatus.IDLE.value:
-            self._load()
+    async def recheck(self, result: dict[str, str | None]) -> EventSpec | None:
+        """Verify the token answering the server's request, then show the color again."""
+        # First, before reading the payload: only the answer to our own request costs work.
+        if not self._awaiting_token:
+            return None
+        self._awaiting_token = False
+        return await self._check(result)
+
+    @rx.event
+    def reload(self) -> None:
+        """Start over ("Refresh", "Try again"): the page then loads with a fresh token."""
+        self._go_idle()
 
     @rx.event
     def forget(self) -> None:
         """Drop the color and the user id (on sign-out, or when the page is left)."""
-        self._start_over()
-        self.status = ColorStatus.IDLE.value
+        self._go_idle()
 
     def _forget_other_socket(self, socket: str) -> None:
         """Start over, idle, if the tab last loaded for another socket than `socket`.
@@ -102,16 +121,26 @@ class FavoriteColorState(rx.State):
         """
         if self._socket == socket or (not self._socket and self.status == ColorStatus.IDLE):
             return
-        self._start_over()
-        self.status = ColorStatus.IDLE.value
+        self._go_idle()
 
-    @rx.event
-    async def receive_token(self, result: dict[str, str | None]) -> EventSpec | None:
-        """Verify the token the browser sent, then load the color of the user it names."""
-        # First, before reading the payload: only the answer to our own request costs work.
-        if not self._awaiting_token:
-            return None
-        self._awaiting_token = False
+    @rx.event(background=True)
+    async def recheck_later(self) -> None:
+        """Wait for the re-check a verified token scheduled, then ask for a token (one waiter).
+
+        It takes nothing from the client: a call finding nothing due, or another one waiting,
+        returns at once.
+        """
+        async with self:
+            if waiter_alive(self._recheck_waiter_until, time.time()):
+                return
+            wait = self._next_recheck_step()
+        while wait is not None:
+            await asyncio.sleep(wait)
+            async with self:
+                wait = self._next_recheck_step()
+
+    async def _check(self, result: object) -> EventSpec | None:
+        """Read the browser's `TokenResult` (bounded first), verify it, show the outcome."""
         token, error = read_token_result(result)
         if error is not None:
             logger.info("The browser could not get a session token: %s", error)
@@ -126,22 +155,6 @@ class FavoriteColorState(rx.State):
         if lookup.status is ColorStatus.NOT_SYNCED:
             return self._schedule_recheck()
         return None
-
-    @rx.event(background=True)
-    async def recheck_later(self) -> None:
-        """Wait for the re-check `receive_token` scheduled, then ask for a token (one waiter).
-
-        It takes nothing from the client: a call finding nothing due, or another one waiting,
-        returns at once.
-        """
-        async with self:
-            if waiter_alive(self._recheck_waiter_until, time.time()):
-                return
-            wait = self._next_recheck_step()
-        while wait is not None:
-            await asyncio.sleep(wait)
-            async with self:
-                wait = self._next_recheck_step()
 
     def _schedule_recheck(self) -> EventSpec | None:
         delay = retry_delay(self.sync_attempt)
@@ -172,10 +185,10 @@ class FavoriteColorState(rx.State):
         self._request_token()
         return None
 
-    def _load(self) -> None:
+    def _go_idle(self) -> None:
         self._start_over()
-        self.status = ColorStatus.LOADING.value
-        self._request_token()
+        self.status = ColorStatus.IDLE.value
+        self.load_request = secrets.token_hex(8)
 
     def _start_over(self) -> None:
         self._socket = ""
@@ -188,7 +201,7 @@ class FavoriteColorState(rx.State):
         self.retry_in = 0
 
     def _request_token(self, *, skip_cache: bool = False) -> None:
-        """Ask the browser for a token: a new id in the delta, answered by `ClerkTokenRequest`."""
+        """Ask the browser for a token: a new id in the delta, answered through `recheck`."""
         self._awaiting_token = True
         self._socket = self.router.session.session_id
         self.token_request = secrets.token_hex(8)

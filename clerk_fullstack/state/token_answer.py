@@ -1,11 +1,10 @@
-"""Read the browser's answer to a token request: whatever a client sends, keep only a sane token."""
+"""Read the token result a browser sends with an event: whatever it is, keep only a sane token."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-MAX_TOKEN_CHARS = 8_192
-"""Longer than any Clerk session token (they travel in a cookie, kept under 4 KB)."""
+from clerk_fullstack.auth.tokens import MAX_TOKEN_CHARS
 
 MAX_ERROR_CHARS = 200
 """How much of the browser's error message is kept for the logs."""
@@ -15,7 +14,7 @@ MALFORMED_ERROR = "The browser sent a malformed token error"
 
 
 def read_token_result(result: object) -> tuple[str | None, str | None]:
-    """The token and error from the browser's answer, ignoring anything malformed.
+    """The token and error from the browser's `TokenResult`, ignoring anything malformed.
 
     An oversized token counts as no token, so it is rejected before any parsing or key lookup.
     """

@@ -11,14 +11,26 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+@dataclass
+class _Queue(Generic[T, R]):
+    """One event loop's waiting items and the task draining them."""
+
+    pending: list[tuple[T, asyncio.Future[R]]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
 class Coalescer(Generic[T, R]):
-    """Feeds items to `flush` in batches; `flush` returns one outcome per item, in order."""
+    """Feeds items to `flush` in batches; `flush` returns one outcome per item, in order.
+
+    Each event loop has its own queue, so a batch never mixes futures of two loops.
+    """
 
     def __init__(
         self,
@@ -28,21 +40,26 @@ class Coalescer(Generic[T, R]):
     ) -> None:
         self._flush = flush
         self._max_batch = max_batch
-        self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[T, R]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def submit(self, item: T) -> R:
         """Queue `item` and wait for its outcome."""
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain())
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future: asyncio.Future[R] = loop.create_future()
+        queue.pending.append((item, future))
+        if queue.task is None or queue.task.done():
+            queue.task = asyncio.create_task(self._drain(queue.pending))
         return await future
 
-    async def _drain(self) -> None:
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: self._max_batch]
+    async def _drain(self, pending: list[tuple[T, asyncio.Future[R]]]) -> None:
+        while pending:
+            batch = pending[: self._max_batch]
+            del pending[: self._max_batch]
             try:
                 outcomes = await self._flush([item for item, _ in batch])
                 if len(outcomes) != len(batch):
@@ -61,28 +78,3 @@ class Coalescer(Generic[T, R]):
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
-
-
-class PerLoop(Generic[T, R]):
-    """One `Coalescer` per event loop (a batch never mixes futures of two loops)."""
-
-    def __init__(
-        self,
-        flush: Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]],
-        *,
-        max_batch: int = 128,
-    ) -> None:
-        self._flush = flush
-        self._max_batch = max_batch
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Coalescer[T, R]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def submit(self, item: T) -> R:
-        """Queue `item` on this loop's coalescer and wait for its outcome."""
-        loop = asyncio.get_running_loop()
-        coalescer = self._by_loop.get(loop)
-        if coalescer is None:
-            coalescer = Coalescer(self._flush, max_batch=self._max_batch)
-            self._by_loop[loop] = coalescer
-        return await coalescer.submit(item)

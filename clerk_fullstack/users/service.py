@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from clerk_fullstack.users import colors
-from clerk_fullstack.users.batching import PerLoop
+from clerk_fullstack.users.batching import Coalescer
 from clerk_fullstack.users.models import (
     TOMBSTONE_CLERK_DELETED_AT,
     TOMBSTONE_DELETED_AT,
@@ -303,5 +303,5 @@ async def _create_many(profiles: Sequence[UserProfile]) -> list[SyncResult | Bas
     return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
 
-_creates: PerLoop[UserProfile, SyncResult] = PerLoop(_create_many)
-_colors: PerLoop[str, FavoriteColor | None] = PerLoop(colors.colors_many)
+_creates: Coalescer[UserProfile, SyncResult] = Coalescer(_create_many)
+_colors: Coalescer[str, FavoriteColor | None] = Coalescer(colors.colors_many)

@@ -1,4 +1,4 @@
-"""The Clerk wrappers: their props, where they import from, and the token script."""
+"""The Clerk wrappers: their props, where they import from, and the app-wide provider."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any, cast
 
 import pytest
 import reflex as rx
-from reflex.event import EventChain, EventSpec
 from reflex_base.components.component import MemoizationLeaf
 
 from clerk_fullstack.clerk.base import ClerkComponent
@@ -24,18 +23,11 @@ from clerk_fullstack.clerk.control import (
     signed_out,
 )
 from clerk_fullstack.clerk.provider import ClerkProvider, clerk_provider
-from clerk_fullstack.clerk.token_bridge import (
-    BRIDGE_WAIT_MS,
-    GET_TOKEN_FUNCTION,
-    ask_bridge,
-    clerk_token_bridge,
-    clerk_token_request,
-)
+from clerk_fullstack.clerk.token_sender import clerk_token_sender
 from clerk_fullstack.clerk.ui import SignIn, SignUp, UserButton, sign_in, user_button
 from clerk_fullstack.core import clerk_sdk as library
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
 from clerk_fullstack.core.settings import decode_publishable_key
-from clerk_fullstack.state.favorite_color import FavoriteColorState, read_token_result
 from tests.helpers.local_clerk import use_local_mode
 from tests.helpers.tokens import TEST_HOST
 
@@ -101,7 +93,7 @@ def test_local_mode_imports_clerk_react_too(env: pytest.MonkeyPatch, tmp_path: P
         imports = component._get_all_imports()
         assert "@clerk/react@6.17.2" in imports
         assert not [module for module in imports if "local_clerk" in module]
-    assert "@clerk/react@6.17.2" in clerk_token_bridge()._get_imports()
+    assert "@clerk/react@6.17.2" in clerk_token_sender()._get_imports()
 
 
 def test_script_urls_follow_clerks_proxy_layout() -> None:
@@ -237,64 +229,3 @@ def test_props_are_camel_cased() -> None:
 def test_buttons_keep_their_child_unmemoized(button: type[ClerkComponent]) -> None:
     # Clerk clones the one child to add onClick; a memo wrapper in between would swallow it.
     assert issubclass(button, MemoizationLeaf)
-
-
-def test_token_bridge_uses_use_auth_and_never_rejects() -> None:
-    bridge = clerk_token_bridge()
-    assert [var.tag for var in bridge._get_imports()["@clerk/react@6.17.2"]] == ["useAuth"]
-    (code,) = bridge.add_custom_code()
-    assert "useAuth()" in code
-    assert f"{GET_TOKEN_FUNCTION} = fetchToken" in code
-    assert "catch (error)" in code
-
-
-def test_token_request_answers_new_ids_through_the_handler() -> None:
-    requester = clerk_token_request(
-        request=FavoriteColorState.token_request,
-        skip_cache=FavoriteColorState.token_skip_cache,
-        on_token=FavoriteColorState.receive_token,
-    )
-    assert str(requester.request).endswith("favorite_color_state.token_request_rx_state_")
-    assert str(requester.skip_cache).endswith("favorite_color_state.token_skip_cache_rx_state_")
-    chain = requester.event_triggers["on_token"]
-    assert isinstance(chain, EventChain)
-    (on_token,) = chain.events
-    assert isinstance(on_token, EventSpec)
-    assert on_token.handler.fn.__qualname__ == "FavoriteColorState.receive_token"
-    assert [var.tag for var in requester._get_imports()["react"]] == ["useEffect", "useRef"]
-    (code,) = requester.add_custom_code()
-    # Asks the bridge, waiting for it to register; answers only an id it has not seen.
-    assert ask_bridge("Boolean(skipCache)") in code
-    assert f"{GET_TOKEN_FUNCTION}({{ skipCache: Boolean(skipCache) }})" in code
-    assert f"waited < {BRIDGE_WAIT_MS}" in code
-    assert "request === answered.current" in code
-
-
-@pytest.mark.parametrize(
-    ("result", "expected"),
-    [
-        ({"token": "abc", "error": None}, ("abc", None)),
-        ({"token": None, "error": None}, (None, None)),
-        ({"token": "", "error": None}, (None, None)),
-        ({"token": None, "error": "offline"}, (None, "offline")),
-        ({"token": 42}, (None, None)),
-        (None, (None, "The browser sent no token result")),
-        ("abc", (None, "The browser sent no token result")),
-    ],
-)
-def test_read_token_result(result: object, expected: tuple[str | None, str | None]) -> None:
-    assert read_token_result(result) == expected
-
-
-def test_the_app_is_wrapped_in_clerk_provider_with_the_token_bridge() -> None:
-    from clerk_fullstack.clerk_fullstack import CLERK_WRAP, app, clerk_wrap
-
-    assert app.extra_app_wraps[CLERK_WRAP] is clerk_wrap
-    provider = clerk_wrap(False)
-    assert isinstance(provider, ClerkProvider)
-    assert prop(provider, "publishable_key") == get_clerk_instance().publishable_key
-    assert (prop(provider, "sign_in_url"), prop(provider, "sign_up_url")) == (
-        "/sign-in",
-        "/sign-up",
-    )
-    assert [child.tag for child in provider.children] == ["ClerkTokenBridge"]

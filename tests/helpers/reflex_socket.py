@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,8 @@ class ReflexSocket:
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.new_tokens: list[str] = []
         """Tokens Reflex handed out instead of `token` (it saw the token on another socket)."""
+        self.events_sent = 0
+        """How many `event` messages (Reflex events) this tab has sent."""
         self._pongs: asyncio.Queue[object] = asyncio.Queue()
         self._client = socketio.AsyncClient(reconnection=False)
         self._client.on("event", self._on_update, namespace=NAMESPACE)
@@ -80,6 +83,7 @@ class ReflexSocket:
 
     async def send(self, name: str, payload: Any = None) -> None:
         """Emit one event; `payload` goes as-is, so it can be anything a hostile client sends."""
+        self.events_sent += 1
         await self.emit("event", self._event(name, {} if payload is None else payload))
 
     async def emit(self, socket_event: str, data: Any) -> None:
@@ -141,3 +145,19 @@ def tree_rss_kib(leader: int) -> int:
         except (OSError, ValueError, IndexError):
             continue  # the process ended while we looked
     return total
+
+
+def tree_cpu_seconds(leader: int) -> float:
+    """User and system CPU seconds of every process in `leader`'s process group, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == leader:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return total / tick

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+
+from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 
 TEST_HOST = "clerk.test.example"
 TEST_ISSUER = f"https://{TEST_HOST}"
@@ -18,11 +18,8 @@ TEST_FRONTEND = "http://localhost:3000"
 
 
 @dataclass(frozen=True)
-class SigningKey:
-    """An RSA key pair with the `kid` tokens carry."""
-
-    private_key: rsa.RSAPrivateKey
-    kid: str
+class SigningKey(LocalSigningKey):
+    """The emulator's key class (its JWK is the one Clerk's JWKS lists), plus the public PEM."""
 
     @property
     def public_pem(self) -> str:
@@ -34,20 +31,6 @@ class SigningKey:
             )
             .decode()
         )
-
-    @property
-    def private_pem(self) -> bytes:
-        """The private key as PEM."""
-        return self.private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    def jwk(self) -> dict[str, Any]:
-        """The public key as a JWK, as Clerk's JWKS lists it."""
-        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
-        return {**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}
 
 
 def new_signing_key(kid: str = "ins_test_key_1") -> SigningKey:

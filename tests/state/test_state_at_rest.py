@@ -22,14 +22,15 @@ import redis.asyncio as aioredis
 
 from clerk_fullstack.core.settings import DEFAULT_TAB_STATE_SECONDS, project_states_dir
 from tests.conftest import TEST_ENV
-from tests.helpers.backend import ROOT, Backend, prod_backend
+from tests.helpers.app_process import AppProcess, prod_backend
+from tests.helpers.color_tab import load_color
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created
+from tests.helpers.project import ROOT
 from tests.helpers.redis import redis_server
 from tests.helpers.reflex_socket import ReflexSocket
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 from tests.helpers.webhooks import signed_webhook
-from tests.state.test_hostile_socket import load_color
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -53,7 +54,7 @@ def state_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def disk_backend(
     child_database: ChildServer, state_home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
+) -> Iterator[AppProcess]:
     """One worker keeping tabs' state in files, as a single-host production does."""
     settings = {
         **TEST_ENV,
@@ -73,7 +74,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def redis_backend(
     child_database: ChildServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
+) -> Iterator[AppProcess]:
     """One worker keeping tabs' state in Redis, with the default lifetime."""
     settings = {**TEST_ENV, "REFLEX_REDIS_URL": redis_url}
     with prod_backend(settings, child_database.port, tmp_path_factory.mktemp("redis")) as backend:
@@ -105,7 +106,7 @@ def loaded_in(folder: Path) -> bool:
     return any(b"loaded" in blob for blob in state_blobs(folder))
 
 
-async def open_fresh_tabs(backend: Backend, count: int) -> None:
+async def open_fresh_tabs(backend: AppProcess, count: int) -> None:
     """Tabs that connect (hydrating, as a browser does) and close without doing anything."""
     for _ in range(count):
         tab = ReflexSocket(backend.url, TEST_FRONTEND)
@@ -131,7 +132,7 @@ async def settled(count: Callable[[], int], seconds: float = 60) -> None:
             await asyncio.sleep(DISK_WRITE_DEBOUNCE + 0.5)
 
 
-async def signed_in_tab_loads(backend: Backend, signing_key: SigningKey) -> list[str]:
+async def signed_in_tab_loads(backend: AppProcess, signing_key: SigningKey) -> list[str]:
     """A signed-in browser tab loads its color; the credentials it carried (cookies, token)."""
     user_id = f"user_at_rest_{uuid.uuid4().hex[:8]}"
     body, headers = signed_webhook(user_created(user_id))
@@ -163,7 +164,7 @@ def secrets_in(blob: bytes, values: list[str]) -> list[str]:
 
 
 async def test_fresh_tabs_state_is_private_outside_the_project_and_expires(
-    disk_backend: Backend, state_home: Path
+    disk_backend: AppProcess, state_home: Path
 ) -> None:
     folder = project_states_dir(state_home, ROOT)
     before = {path.name for path in state_files(folder)}
@@ -187,7 +188,7 @@ async def test_fresh_tabs_state_is_private_outside_the_project_and_expires(
 
 
 async def test_no_cookie_or_token_in_state_files(
-    disk_backend: Backend, state_home: Path, signing_key: SigningKey
+    disk_backend: AppProcess, state_home: Path, signing_key: SigningKey
 ) -> None:
     folder = project_states_dir(state_home, ROOT)
     await wait_until(lambda: not loaded_in(folder))  # no earlier test's tab in the way
@@ -202,7 +203,7 @@ async def test_no_cookie_or_token_in_state_files(
 
 
 async def test_a_tab_idle_past_the_lifetime_still_loads(
-    disk_backend: Backend, state_home: Path, signing_key: SigningKey
+    disk_backend: AppProcess, state_home: Path, signing_key: SigningKey
 ) -> None:
     folder = project_states_dir(state_home, ROOT)
     user_id = f"user_idle_{uuid.uuid4().hex[:8]}"
@@ -239,7 +240,7 @@ async def redis_values(client: Any) -> dict[bytes, bytes]:
 
 
 async def test_fresh_tabs_in_redis_expire_with_the_short_lifetime(
-    redis_backend: Backend, redis_client: aioredis.Redis
+    redis_backend: AppProcess, redis_client: aioredis.Redis
 ) -> None:
     before = set(await redis_values(redis_client))
     used_before = (await redis_client.info("memory"))["used_memory"]
@@ -259,7 +260,7 @@ async def test_fresh_tabs_in_redis_expire_with_the_short_lifetime(
 
 
 async def test_no_cookie_or_token_in_redis(
-    redis_backend: Backend, redis_client: aioredis.Redis, signing_key: SigningKey
+    redis_backend: AppProcess, redis_client: aioredis.Redis, signing_key: SigningKey
 ) -> None:
     credentials = await signed_in_tab_loads(redis_backend, signing_key)
     # Redis writes as each event ends: the loaded color is there already.

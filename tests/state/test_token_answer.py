@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from clerk_fullstack.auth.tokens import MAX_TOKEN_CHARS
 from clerk_fullstack.state.token_answer import (
     MALFORMED_ERROR,
     MAX_ERROR_CHARS,
-    MAX_TOKEN_CHARS,
     NO_RESULT,
     read_token_result,
 )
@@ -19,6 +19,12 @@ pytestmark = pytest.mark.unit
     ("result", "expected"),
     [
         ({"token": "abc", "error": None}, ("abc", None)),
+        ({"token": None, "error": None}, (None, None)),
+        ({"token": "", "error": None}, (None, None)),
+        ({"token": None, "error": "offline"}, (None, "offline")),
+        ({"token": 42}, (None, None)),
+        (None, (None, NO_RESULT)),
+        ("abc", (None, NO_RESULT)),
         ({"token": "t" * MAX_TOKEN_CHARS}, ("t" * MAX_TOKEN_CHARS, None)),
         ({"token": "t" * (MAX_TOKEN_CHARS + 1)}, (None, None)),
         ({"token": {"nested": [[["x"]] * 100]}}, (None, None)),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 
 import pytest
 
-from clerk_fullstack.users.batching import Coalescer, PerLoop
+from clerk_fullstack.users.batching import Coalescer
 
 pytestmark = pytest.mark.unit
 
@@ -77,7 +78,43 @@ async def test_batches_are_capped() -> None:
     assert [len(b) for b in flush.batches] == [2, 2, 1]
 
 
-def test_each_event_loop_gets_its_own_coalescer() -> None:
-    per_loop = PerLoop(Recorder())
-    assert asyncio.run(per_loop.submit(1)) == 10
-    assert asyncio.run(per_loop.submit(2)) == 20
+def test_a_batch_never_mixes_two_event_loops() -> None:
+    # Two threads, each with its own loop, submit at once to the one module-level coalescer
+    # (as the app's workers do under Reflex). Each batch must hold only its own loop's items.
+    mixed: list[list[tuple[str, int]]] = []
+
+    async def flush(items: Sequence[tuple[str, int]]) -> list[int | BaseException]:
+        mine = threading.current_thread().name
+        if any(name != mine for name, _ in items):
+            mixed.append(list(items))
+        await asyncio.sleep(0.01)
+        return [i for _, i in items]
+
+    coalescer: Coalescer[tuple[str, int], int] = Coalescer(flush)
+    results: dict[str, list[int]] = {}
+
+    def run() -> None:
+        name = threading.current_thread().name
+
+        async def submit_all() -> list[int]:
+            return list(await asyncio.gather(*(coalescer.submit((name, i)) for i in range(50))))
+
+        async def bounded() -> list[int]:
+            return await asyncio.wait_for(submit_all(), timeout=5)
+
+        results[name] = asyncio.run(bounded())
+
+    threads = [threading.Thread(target=run, name=f"loop-{n}", daemon=True) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert mixed == []
+    assert results == {"loop-0": list(range(50)), "loop-1": list(range(50))}
+
+
+def test_a_finished_loop_leaves_nothing_behind_for_the_next() -> None:
+    coalescer = Coalescer(Recorder())
+    assert asyncio.run(coalescer.submit(1)) == 10
+    assert asyncio.run(coalescer.submit(2)) == 20
