@@ -2,14 +2,25 @@
 # Set up (first time only) and run every check: ruff, mypy and the whole pytest suite
 # (unit, integration against SecantusDB, browser tests in Debian's Chromium, and the
 # scale-out tests with Debian's redis-server and caddy).
+#   ./scripts/test.sh --quick   the inner loop: the same lint and type checks, then the unit and
+#                               integration tests that start no app, browser or cluster, in
+#                               parallel (pytest -m "not slow" -n auto)
+# Any other arguments go to pytest.
 set -euo pipefail
+quick=false
+if [ "${1:-}" = "--quick" ]; then
+    quick=true
+    shift
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" requirements-dev.txt
 
 # Debian's Chromium (browser tests), redis-server (several workers) and caddy (the proxy).
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v caddy >/dev/null || missing+=(caddy)
+if [ "$quick" = false ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v caddy >/dev/null || missing+=(caddy)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing from Debian for the tests: ${missing[*]}..."
     SUDO=""
@@ -26,4 +37,8 @@ biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package
 tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
 # Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
 clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
-pytest --bench "$@"
+if [ "$quick" = true ]; then
+    pytest -m "not slow" -n auto "$@"
+else
+    pytest --bench "$@"
+fi

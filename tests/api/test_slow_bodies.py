@@ -24,10 +24,18 @@ BUDGET = 256 * 1024
 
 @pytest.fixture
 async def client(clean_db: None, env: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    await budget_empty()
     env.setattr(bodies, "BODY_READ_SECONDS", 2.0)
     env.setattr(bodies, "MAX_BYTES_IN_FLIGHT", BUDGET)
     async with api_over_http() as client:
         yield client
+
+
+async def budget_empty(seconds: float = 15.0) -> None:
+    """Wait until no earlier test's body read holds bytes (reads end within their deadline)."""
+    async with asyncio.timeout(seconds):
+        while bodies.budget.in_use:  # noqa: ASYNC110 - the budget has no event to wait on
+            await asyncio.sleep(0.05)
 
 
 def stalled_headers(case: str) -> dict[str, str]:
@@ -91,9 +99,11 @@ async def test_stalled_bodies_hold_only_their_bytes_and_deliveries_get_through(
 
 
 async def test_when_stalled_bodies_fill_the_budget_the_oldest_are_pushed_out(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, env: pytest.MonkeyPatch
 ) -> None:
-    # 8 × 48 KiB stalled against a 256 KiB budget: the later ones push the oldest out.
+    # 8 × 48 KiB stalled against a 256 KiB budget: the later ones push the oldest out. The read
+    # deadline is longer here, so that on a busy machine none times out before all are open.
+    env.setattr(bodies, "BODY_READ_SECONDS", 6.0)
     url = str(client.base_url)
     stalled = [await StalledBody.open(url, sent=48 * 1024, declared=64 * 1024) for _ in range(8)]
     response = await deliver(client, user_created("user_past_the_budget"))
