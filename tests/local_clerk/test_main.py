@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -197,3 +198,17 @@ def test_a_given_webhook_secret_is_used(tmp_path: Path) -> None:
     secret = "whsec_" + "A" * 32
     _, lines = build(parse_args(["--data-dir", str(tmp_path), "--webhook-secret", secret]))
     assert f"  CLERK_WEBHOOK_SECRET={secret}" in lines
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+async def test_ctrl_c_stops_it_without_a_traceback(tmp_path: Path) -> None:
+    async with emulator_process("--data-dir", str(tmp_path)) as running:
+        running.process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(15):
+            await running.process.wait()
+        assert running.process.stderr is not None
+        errors = (await running.process.stderr.read()).decode()
+    assert running.process.returncode == 130
+    assert "Traceback" not in errors
+    assert "KeyboardInterrupt" not in errors
