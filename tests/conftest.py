@@ -13,6 +13,7 @@ from pymongo.errors import AutoReconnect
 
 from clerk_fullstack.core.settings import encode_publishable_key
 from clerk_fullstack.server.startup import reset_caches
+from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.project import ARTIFACTS, ROOT
@@ -79,6 +80,16 @@ def child_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildSe
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def backend(
+    child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppProcess]:
+    """`reflex run --env prod --backend-only` with the test keys, as in production, one per
+    module (a module that needs another layout defines its own `backend`)."""
+    with prod_backend(TEST_ENV, child_database.port, tmp_path_factory.mktemp("logs")) as process:
+        yield process
 
 
 @pytest.fixture(scope="session")

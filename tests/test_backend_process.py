@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import TEST_ENV
-from tests.helpers.app_process import AppProcess, prod_backend
+from tests.helpers.app_process import AppProcess
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.raw_clients import StalledBody
@@ -18,15 +16,6 @@ from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 from tests.helpers.webhooks import deliver, signed_webhook
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def backend(
-    child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AppProcess]:
-    """`reflex run --env prod --backend-only` with the test keys, and no .env file."""
-    with prod_backend(TEST_ENV, child_database.port, tmp_path_factory.mktemp("logs")) as process:
-        yield process
 
 
 def get_color(backend: AppProcess, token: str, **headers: str) -> httpx.Response:
