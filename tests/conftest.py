@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -48,6 +49,10 @@ TEST_ENV = {
     "REFLEX_ENV_MODE": "dev",
 }
 os.environ.update(TEST_ENV)
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist each worker's apps keep their tabs' state in a folder of their own:
+    # `reflex run` empties the project's state folder when it starts.
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix=f"clerk-fullstack-tests-{_worker}-")
 # Clerk's browser SDK, fetched with `npm pack` once and kept across runs (`.data/` is ignored by
 # git); children the tests start (the emulator's command, `reflex run`) inherit it.
 os.environ.setdefault(
