@@ -346,14 +346,14 @@ def _summary_rows(ours: list[dict[str, Any]], seed: list[dict[str, Any]]) -> lis
         return _median_of(ours, key), _median_of(seed, key)
 
     rows: list[Row] = [
-        ("route req/s", *pair("route_rps"), "≥ 1.5×", at_least(1.5)),
+        ("route req/s", *pair("route_rps"), "≥ 5×", at_least(5.0)),
         ("route p50 ms", *pair("route_p50_ms"), "", None),
-        ("route p99 ms", *pair("route_p99_ms"), "≤ 0.7×", at_most(0.7)),
-        ("route app CPU µs/req", *pair("route_app_us"), "≤ 0.5×", at_most(0.5)),
+        ("route p99 ms", *pair("route_p99_ms"), "≤ 0.15×", at_most(0.15)),
+        ("route app CPU µs/req", *pair("route_app_us"), "≤ 0.12×", at_most(0.12)),
         ("route SecantusDB CPU µs/req", *pair("route_db_us"), "", None),
         ("route SecantusDB CPU share %", *pair("route_db_share"), "", None),
         ("route SecantusDB cores busy", *pair("route_db_cores"), "", None),
-        ("ingest events/s", *pair("ingest_eps"), "≥ 1.2×", at_least(1.2)),
+        ("ingest events/s", *pair("ingest_eps"), "≥ 2.5×", at_least(2.5)),
         ("ingest p99 ms", *pair("ingest_p99_ms"), "", None),
         ("ingest app CPU µs/event", *pair("ingest_app_us"), "", None),
         ("ingest SecantusDB CPU µs/event", *pair("ingest_db_us"), "", None),

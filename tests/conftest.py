@@ -165,13 +165,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip `bench` tests unless `--bench` was given, so a contributor's quick loop stays quick."""
-    if config.getoption("--bench"):
-        return
-    skip = pytest.mark.skip(reason="benchmark: run with --bench (scripts/test.sh does)")
+    """Skip `bench` tests unless `--bench` was given, so a contributor's quick loop stays quick;
+    run the modules that start browsers, then apps, first (see `module_rank`)."""
+    if not config.getoption("--bench"):
+        skip = pytest.mark.skip(reason="benchmark: run with --bench (scripts/test.sh does)")
+        for item in items:
+            if item.get_closest_marker("bench"):
+                item.add_marker(skip)
+    rank: dict[str, int] = {}
     for item in items:
-        if item.get_closest_marker("bench"):
-            item.add_marker(skip)
+        rank[item.path.as_posix()] = min(rank.get(item.path.as_posix(), 2), module_rank(item))
+    position = {id(item): index for index, item in enumerate(items)}
+    items.sort(key=lambda item: (rank[item.path.as_posix()], position[id(item)]))
+
+
+def module_rank(item: pytest.Item) -> int:
+    """0 for a browser test, 1 for another slow one, 2 for the rest.
+
+    pytest-xdist (`scripts/test.sh` runs it, one file per worker at a time) hands out files in
+    this order: the long ones start first and the many short ones fill the gaps at the end,
+    instead of a long browser module starting last and running alone.
+    """
+    if item.get_closest_marker("browser"):
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
 
 
 # Clerk's UI waits on real HTTP round trips (a password hash, a first compile in dev): give every
@@ -183,7 +200,8 @@ TIMINGS = ARTIFACTS / "timings.txt"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    TIMINGS.unlink(missing_ok=True)
+    if not hasattr(session.config, "workerinput"):  # the run's controller, not an xdist worker
+        TIMINGS.unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
