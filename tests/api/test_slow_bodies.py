@@ -110,8 +110,13 @@ async def test_when_stalled_bodies_fill_the_budget_the_oldest_are_pushed_out(
     assert response.status_code == 200, response.text
     outcomes = await asyncio.gather(*(slow.answer() for slow in stalled))
     statuses = [status for status, _ in outcomes]
+    # The oldest are pushed out until the rest fit: at most 5 × 48 KiB stay, so at least 3 go.
+    # More go when a read is pushed out before all of its bytes have arrived (a busy server reads
+    # a body in several chunks), so it held less; the others time out with 408.
+    pushed = statuses.count(503)
     assert statuses[0] == 503
-    assert sorted(statuses) == [408] * 5 + [503] * 3
+    assert 3 <= pushed < 8
+    assert statuses.count(408) == 8 - pushed
     pushed_out = outcomes[0][1].lower()
     assert b"retry-after: 1" in pushed_out
     assert b'"reason":"server-busy"' in pushed_out
