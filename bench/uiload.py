@@ -153,6 +153,7 @@ class TabSession:
         sio.on("event", self._on_update, namespace=NAMESPACE)
         sio.on("new_token", self._on_new_token, namespace=NAMESPACE)
         boot = {"name": self.names.boot_event, "payload": {}, "router_data": self._router_data()}
+        self._sio = sio  # closed by `close()` even when the handshake below fails
         await sio.connect(
             f"{self.base_url}?token={self.client_token}",
             headers={"Origin": self.origin},
@@ -162,7 +163,6 @@ class TabSession:
             namespaces=[NAMESPACE],
             wait_timeout=self.timeout_s,
         )
-        self._sio = sio
         await asyncio.wait_for(self.hydrated.wait(), self.timeout_s)
 
     async def close(self) -> None:
@@ -332,6 +332,7 @@ async def open_all(sessions: Sequence[TabSession], parallel: int = 50) -> int:
                 await session.connect()
             except Exception:
                 failures += 1
+                await session.close()
 
     await asyncio.gather(*(one(s) for s in sessions))
     return failures
