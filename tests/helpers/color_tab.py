@@ -13,7 +13,7 @@ from tests.helpers.app_process import AppProcess
 from tests.helpers.payloads import user_created
 from tests.helpers.reflex_socket import ReflexSocket, delta_value
 from tests.helpers.tokens import SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 STATE = FavoriteColorState.get_full_name()
 
@@ -56,10 +56,9 @@ async def answer_token(tab: ReflexSocket, token: str | None) -> None:
 async def a_user_with_a_color(backend: AppProcess, signing_key: SigningKey) -> tuple[str, str]:
     """A user stored through a signed webhook, and the color the REST route reads for them."""
     user_id = f"user_victim_{uuid.uuid4().hex[:8]}"
-    body, headers = signed_webhook(user_created(user_id))
     token = mint_token(signing_key, sub=user_id)
     async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
-        assert (await client.post("/webhooks", content=body, headers=headers)).status_code == 200
+        assert (await deliver(client, user_created(user_id))).status_code == 200
         answer = await client.get(
             "/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}
         )

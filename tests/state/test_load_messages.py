@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ from tests.helpers.color_tab import (
 from tests.helpers.payloads import user_created
 from tests.helpers.reflex_socket import ReflexSocket, delta_value
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,16 +53,22 @@ async def messages_until_quiet(tab: ReflexSocket, first: dict[str, Any]) -> list
     return [first, *tab.drain()]
 
 
+async def exchange(tab: ReflexSocket, send: Awaitable[None]) -> tuple[int, list[dict[str, Any]]]:
+    """How many events `send` sends up, and every delta down until the color is loaded and the
+    socket stays quiet."""
+    sent = tab.events_sent
+    await send
+    down = await messages_until_quiet(tab, await tab.next_update(status_is(Status.LOADED)))
+    return tab.events_sent - sent, down
+
+
 async def test_a_load_is_one_event_up_and_one_delta_down(
     backend: AppProcess, signing_key: SigningKey
 ) -> None:
     user_id, color = await a_user_with_a_color(backend, signing_key)
     tab = await hydrated_tab(backend)
     try:
-        sent = tab.events_sent
-        await send_load(tab, mint_token(signing_key, sub=user_id))
-        down = await messages_until_quiet(tab, await tab.next_update(status_is(Status.LOADED)))
-        up = tab.events_sent - sent
+        up, down = await exchange(tab, send_load(tab, mint_token(signing_key, sub=user_id)))
     finally:
         await tab.close()
     print(f"\ncolor load: {up} event up, {len(down)} delta down")
@@ -80,16 +87,10 @@ async def test_a_recheck_is_one_delta_asking_then_one_event_up_and_one_delta_dow
         await send_load(tab, mint_token(signing_key, sub=user_id))
         await tab.next_update(status_is(Status.NOT_SYNCED))
         # The webhook lands during the back-off; the server's re-check comes due 1 s later.
-        body, headers = signed_webhook(user_created(user_id))
         async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
-            assert (
-                await client.post("/webhooks", content=body, headers=headers)
-            ).status_code == 200
+            assert (await deliver(client, user_created(user_id))).status_code == 200
         asked = await tab.updates_until(asks_for_token, seconds=10)
-        sent = tab.events_sent
-        await answer_token(tab, mint_token(signing_key, sub=user_id))
-        down = await messages_until_quiet(tab, await tab.next_update(status_is(Status.LOADED)))
-        up = tab.events_sent - sent
+        up, down = await exchange(tab, answer_token(tab, mint_token(signing_key, sub=user_id)))
     finally:
         await tab.close()
     print(f"\nre-check: {len(asked)} delta asking, {up} event up, {len(down)} delta down")

@@ -30,7 +30,7 @@ from tests.helpers.project import ROOT
 from tests.helpers.redis import redis_server
 from tests.helpers.reflex_socket import ReflexSocket
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
-from tests.helpers.webhooks import signed_webhook
+from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -135,9 +135,8 @@ async def settled(count: Callable[[], int], seconds: float = 60) -> None:
 async def signed_in_tab_loads(backend: AppProcess, signing_key: SigningKey) -> list[str]:
     """A signed-in browser tab loads its color; the credentials it carried (cookies, token)."""
     user_id = f"user_at_rest_{uuid.uuid4().hex[:8]}"
-    body, headers = signed_webhook(user_created(user_id))
     async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
-        assert (await client.post("/webhooks", content=body, headers=headers)).status_code == 200
+        assert (await deliver(client, user_created(user_id))).status_code == 200
     session_cookie = mint_token(signing_key, sub=user_id)
     dev_browser = f"dvb_{secrets.token_urlsafe(24)}"
     token = mint_token(signing_key, sub=user_id, jti=uuid.uuid4().hex)
@@ -207,9 +206,8 @@ async def test_a_tab_idle_past_the_lifetime_still_loads(
 ) -> None:
     folder = project_states_dir(state_home, ROOT)
     user_id = f"user_idle_{uuid.uuid4().hex[:8]}"
-    body, headers = signed_webhook(user_created(user_id))
     async with httpx.AsyncClient(base_url=disk_backend.url, timeout=30) as client:
-        assert (await client.post("/webhooks", content=body, headers=headers)).status_code == 200
+        assert (await deliver(client, user_created(user_id))).status_code == 200
     tab = ReflexSocket(disk_backend.url, TEST_FRONTEND)
     await tab.connect(hydrate=True)
     try:
