@@ -328,6 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup=args.warmup,
         idle_sessions=args.idle,
     )
+    extra_env = dict(e.split("=", 1) for e in args.env)
+    # Each tab holds a websocket, and a worker takes at most 3/4 of --worker-connections as
+    # sockets (clerk_fullstack/server/worker.py): room for the most tabs a phase opens, as a
+    # deployment sized for that many tabs per worker sets it (docs/operations.md).
+    most_tabs = max((*plan.concurrencies, plan.idle_sessions), default=16)
+    extra_env.setdefault("GUNICORN_CMD_ARGS", f"--worker-connections {2 * most_tabs}")
     report: Result = {
         "plan": {
             "concurrencies": list(plan.concurrencies),
@@ -335,19 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "idle_sessions": plan.idle_sessions,
         },
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "env": args.env,
+        "env": [f"{key}={value}" for key, value in extra_env.items()],
         "ours": [],
     }
     log("Express route (existing harness)")
     report["express"] = express_route(work, seed_dir, fixtures, load)
-    extra_env = dict(e.split("=", 1) for e in args.env)
-    # Each tab holds a websocket, and a worker takes at most 3/4 of --worker-connections as
-    # sockets (clerk_fullstack/server/worker.py): room for the largest phase, as a deployment
-    # sized for that many tabs per worker sets it (docs/operations.md).
-    extra_env.setdefault(
-        "GUNICORN_CMD_ARGS", f"--worker-connections {2 * max(plan.concurrencies, default=16)}"
-    )
-    report["env"] = [f"{key}={value}" for key, value in extra_env.items()]
     redis = common.start_redis(work)
     with common.running(redis):
         for spec in (x.strip() for x in args.workers.split(",") if x.strip()):
