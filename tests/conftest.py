@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 
@@ -53,6 +55,7 @@ if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
     # Under pytest-xdist each worker's apps keep their tabs' state in a folder of their own:
     # `reflex run` empties the project's state folder when it starts.
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix=f"clerk-fullstack-tests-{_worker}-")
+    atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], ignore_errors=True)
 # Clerk's browser SDK, fetched with `npm pack` once and kept across runs (`.data/` is ignored by
 # git); children the tests start (the emulator's command, `reflex run`) inherit it.
 os.environ.setdefault(
