@@ -185,7 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def module_rank(item: pytest.Item) -> int:
     """0 for a browser test, 1 for another slow one, 2 for the rest.
 
-    pytest-xdist (`scripts/test.sh` runs it, one file per worker at a time) hands out files in
+    pytest-xdist (`-n 3 --dist loadfile`: one file per worker at a time) hands out files in
     this order: the long ones start first and the many short ones fill the gaps at the end,
     instead of a long browser module starting last and running alone.
     """

@@ -53,7 +53,13 @@ class ByteBudget:
         return read
 
     def charge(self, read: BodyRead, size: int) -> None:
-        """Count `size` more bytes for `read`, first stopping the oldest other reads if needed."""
+        """Count `size` more bytes for `read`, first stopping the oldest other reads if needed.
+
+        A read already pushed out is not counted: a chunk can reach it before it stops, and
+        bytes charged after `close` would never be given back.
+        """
+        if read not in self._reads:
+            return
         while self.in_use + size > MAX_BYTES_IN_FLIGHT:
             oldest = next((other for other in self._reads if other is not read), None)
             if oldest is None:
