@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from clerk_fullstack.core.settings import encode_publishable_key
 from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.helpers.frontend import exported_frontend
 from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
 from tests.helpers.project import ARTIFACTS, ROOT
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
@@ -79,6 +81,18 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reset_caches()
     yield uri
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def compiled_frontend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mongo_uri: str
+) -> Path:
+    """The run's exported frontend, the `.web/` every app copy starts from (one per run: under
+    pytest-xdist the workers share it, beside their own temporary folders)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if hasattr(request.config, "workerinput") else base
+    settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    return exported_frontend(shared, {**settings, "MONGO_URI": mongo_uri})
 
 
 @pytest.fixture(scope="module")

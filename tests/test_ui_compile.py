@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from clerk_fullstack.core.clerk_sdk import CLERK_REACT_VERSION
 from tests.conftest import TEST_ENV
-from tests.helpers.app_process import REFLEX
-from tests.helpers.environment import app_environment
-from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Path:
-    """`reflex export --frontend-only --env prod` (which prerenders) in a copy; its `.web/`."""
-    project = copy_project(tmp_path_factory.mktemp("compile") / "app")
-    settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
-    settings["MONGO_URI"] = mongo_uri
-    log = ARTIFACTS / "ui-export.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        result = subprocess.run(
-            [str(REFLEX), "export", "--frontend-only", "--no-zip", "--env", "prod"],
-            cwd=project,
-            env=app_environment(settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            timeout=840,
-            check=False,
-        )
-    assert result.returncode == 0, f"reflex export failed; see {log}"
-    return project / ".web"
+def web(compiled_frontend: Path) -> Path:
+    """`reflex export --frontend-only --env prod` (which prerenders) in a copy: the run's
+    compiled frontend, which every other app copy starts from; its `.web/`."""
+    return compiled_frontend
 
 
 def test_the_pinned_clerk_react_is_installed(web: Path) -> None:

@@ -79,8 +79,10 @@ def test_only_a_secret_key_names_the_publishable_key() -> None:
     assert_refused(code, output, "CLERK_PUBLISHABLE_KEY: needed whenever")
 
 
-def test_frontend_export_needs_only_the_publishable_key(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "app")
+def test_frontend_export_needs_only_the_publishable_key(
+    tmp_path: Path, compiled_frontend: Path
+) -> None:
+    project = copy_project(tmp_path / "app", web=compiled_frontend)
     settings = {
         "CLERK_MODE": "clerk",
         "CLERK_PUBLISHABLE_KEY": CLERK_KEYS["CLERK_PUBLISHABLE_KEY"],

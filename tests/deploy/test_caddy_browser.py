@@ -66,12 +66,15 @@ def export_frontend(project: Path, settings: dict[str, str], log: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def site(
-    tmp_path_factory: pytest.TempPathFactory, mongo_uri: str, redis_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    mongo_uri: str,
+    redis_url: str,
+    compiled_frontend: Path,
 ) -> Iterator[Site]:
     """The emulator as Clerk; export; two production backends on Redis; Caddy in front."""
     base = tmp_path_factory.mktemp("caddy-site")
     project = base / "app"
-    copy_project(project, also_skip=("bench", "docs"))
+    copy_project(project, also_skip=("bench", "docs"), web=compiled_frontend)
     caddy_port = free_port()
     origin = f"http://localhost:{caddy_port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,10 +50,12 @@ class ClerkModeApp:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, mongo_uri: str) -> Iterator[ClerkModeApp]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, mongo_uri: str, compiled_frontend: Path
+) -> Iterator[ClerkModeApp]:
     """The emulator on its own port; the production build of the app on another."""
     base = tmp_path_factory.mktemp("clerk-mode")
-    project = copy_project(base / "app", also_skip=("bench", "docs"))
+    project = copy_project(base / "app", also_skip=("bench", "docs"), web=compiled_frontend)
     port = free_port()
     url = f"http://localhost:{port}"
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri)

@@ -93,12 +93,13 @@ class RunningApp:
 
 
 @contextlib.contextmanager
-def local_app(workdir: Path, host: str, *, set_frontend: bool) -> Iterator[RunningApp]:
-    """`reflex run` on free ports with no Clerk keys nor MONGO_URI, opened at `host`.
+def local_app(workdir: Path, host: str, web: Path, *, set_frontend: bool) -> Iterator[RunningApp]:
+    """`reflex run` on free ports with no Clerk keys nor MONGO_URI, opened at `host`, in a copy
+    that starts from the compiled frontend `web`.
 
     `set_frontend` names the page's origin in FRONTEND; dev mode needs it for no loopback host.
     """
-    project = copy_project(workdir / "app")
+    project = copy_project(workdir / "app", web=web)
     frontend_port, backend_port = free_port(), free_port()
     url = f"http://{host}:{frontend_port}"
     reflex = AppProcess(
@@ -120,10 +121,10 @@ def local_app(workdir: Path, host: str, *, set_frontend: bool) -> Iterator[Runni
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, compiled_frontend: Path) -> Iterator[RunningApp]:
     """The whole app (frontend and backend) with no Clerk keys and no MONGO_URI set."""
     workdir = tmp_path_factory.mktemp("emulator")
-    with local_app(workdir, "localhost", set_frontend=True) as running:
+    with local_app(workdir, "localhost", compiled_frontend, set_frontend=True) as running:
         yield running
 
 

@@ -7,6 +7,7 @@ Clerk emulator, and its session tokens must still pass the backend's `azp` check
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -29,9 +30,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, compiled_frontend: Path) -> Iterator[RunningApp]:
     """`reflex run` on free ports with nothing configured, opened at http://127.0.0.1:<port>."""
-    with local_app(tmp_path_factory.mktemp("loopback"), "127.0.0.1", set_frontend=False) as app:
+    workdir = tmp_path_factory.mktemp("loopback")
+    with local_app(workdir, "127.0.0.1", compiled_frontend, set_frontend=False) as app:
         yield app
 
 

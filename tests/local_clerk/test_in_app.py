@@ -28,10 +28,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, compiled_frontend: Path) -> Path:
     """A copy of the project: importing the app compiles it into `.web`, and may install its
     packages, which must not touch the checkout (its `reflex.lock` included)."""
-    return copy_project(tmp_path_factory.mktemp("custom-runner") / "app")
+    return copy_project(tmp_path_factory.mktemp("custom-runner") / "app", web=compiled_frontend)
 
 
 @pytest.fixture
