@@ -20,7 +20,8 @@ from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.helpers.frontend import exported_frontend
-from tests.helpers.mongo import ChildServer, free_port, start_server, uri_for
+from tests.helpers.mongo import ChildServer, start_server, uri_for
+from tests.helpers.ports import free_port
 from tests.helpers.project import ARTIFACTS, ROOT
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import TEST_ENV
 from tests.helpers.app_process import REFLEX
 from tests.helpers.environment import app_environment
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.project import ROOT, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]

@@ -19,8 +19,8 @@ from clerk_fullstack.core.embedded_mongo import ensure_embedded_server
 from clerk_fullstack.core.settings import load_settings
 from tests.conftest import TEST_ENV
 from tests.helpers.app_process import AppProcess
-from tests.helpers.mongo import free_port
 from tests.helpers.payloads import user_created
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import SigningKey, mint_token
 from tests.helpers.webhooks import deliver
 

@@ -31,7 +31,7 @@ from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.caddy import caddy
 from tests.helpers.emulator_process import clerk_for
 from tests.helpers.environment import app_environment
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.project import copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]

@@ -17,8 +17,9 @@ from tests.conftest import TEST_ENV
 from tests.deploy.conftest import ARTIFACTS
 from tests.helpers.app_process import prod_backend
 from tests.helpers.caddy import caddy
-from tests.helpers.mongo import ChildServer, free_port
+from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created
+from tests.helpers.ports import free_port
 from tests.helpers.raw_clients import BOUND, StalledBody, read_all, socket_handshake
 from tests.helpers.tokens import SigningKey, mint_token
 from tests.helpers.webhooks import deliver

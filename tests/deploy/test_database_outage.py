@@ -24,8 +24,9 @@ from bench.uiload import AppNames, LoadError, TabSession
 from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
 from tests.helpers.app_process import AppProcess
 from tests.helpers.jwks_server import JWKSServer
-from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.mongo import ChildServer, uri_for
 from tests.helpers.payloads import user_created
+from tests.helpers.ports import free_port
 from tests.helpers.webhooks import deliver
 from tests.helpers.workers import two_workers, uvicorn_workers
 

@@ -24,8 +24,8 @@ from bench.uiload import AppNames, TabSession, Users, close_all, make_sessions, 
 from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
 from tests.helpers.app_process import AppProcess
 from tests.helpers.jwks_server import JWKSServer
-from tests.helpers.mongo import free_port
 from tests.helpers.payloads import user_created
+from tests.helpers.ports import free_port
 from tests.helpers.webhooks import deliver
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]

@@ -34,7 +34,8 @@ from clerk_fullstack.pages import favorite_color
 from tests.conftest import TEST_ENV
 from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import SCREENSHOTS, enter_code, fill_sign_up, on_this_machine
-from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.mongo import ChildServer, uri_for
+from tests.helpers.ports import free_port
 from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]

@@ -33,7 +33,7 @@ from tests.helpers.browser import (
     sign_up,
 )
 from tests.helpers.emulator_process import EmulatorProcess, clerk_for
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.project import ARTIFACTS, copy_project
 from tests.helpers.tokens import mint_token, new_signing_key
 

@@ -45,7 +45,7 @@ from tests.helpers.browser import (
     sign_up,
     start_sign_in,
 )
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.project import ARTIFACTS, copy_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]

@@ -17,7 +17,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from tests.helpers.environment import app_environment
-from tests.helpers.mongo import free_port, uri_for
+from tests.helpers.mongo import uri_for
+from tests.helpers.ports import free_port
 from tests.helpers.processes import answers
 from tests.helpers.project import ROOT
 

@@ -30,7 +30,7 @@ from clerk_fullstack.users.clerk_api import ClerkUsersAPI
 from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.local_clerk import serve_http, use_local_mode
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import TEST_FRONTEND
 
 PASSWORD = "correct horse battery"

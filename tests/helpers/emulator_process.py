@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.helpers.environment import app_environment
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.processes import answers
 
 START_SECONDS = 120.0

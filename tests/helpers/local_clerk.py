@@ -24,7 +24,7 @@ from clerk_fullstack.local_clerk.server import build_emulator
 from clerk_fullstack.local_clerk.signing_key import load_signing_key
 from clerk_fullstack.local_clerk.store import UserStore
 from clerk_fullstack.server.startup import reset_caches
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import TEST_FRONTEND
 
 CLERK_VARIABLES = (

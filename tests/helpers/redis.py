@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.processes import came_up, terminate
 
 

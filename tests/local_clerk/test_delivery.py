@@ -21,7 +21,7 @@ from clerk_fullstack.local_clerk.store import LocalUser
 from clerk_fullstack.users.models import User
 from tests.helpers.emulator import PASSWORD, Emulator, stored_user
 from tests.helpers.local_clerk import serve_http
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

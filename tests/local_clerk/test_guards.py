@@ -18,7 +18,7 @@ from tests.helpers.local_clerk import (
     standalone_emulator,
     use_local_mode,
 )
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import TEST_FRONTEND
 
 pytestmark = pytest.mark.unit

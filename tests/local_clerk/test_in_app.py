@@ -19,7 +19,8 @@ from pymongo import MongoClient
 
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.environment import app_environment
-from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.mongo import ChildServer, uri_for
+from tests.helpers.ports import free_port
 from tests.helpers.processes import answers, came_up, terminate
 from tests.helpers.project import copy_project
 from tests.helpers.tokens import TEST_FRONTEND

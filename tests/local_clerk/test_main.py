@@ -32,7 +32,7 @@ from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.emulator_process import printed_settings
 from tests.helpers.environment import app_environment
 from tests.helpers.local_clerk import serve_http
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.processes import run_python
 from tests.helpers.project import ROOT
 from tests.helpers.tokens import TEST_FRONTEND

@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers.app_process import AppProcess
 from tests.helpers.emulator_process import emulator_process
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -21,7 +21,8 @@ from clerk_fullstack.state.recheck import SYNC_RETRY_DELAYS
 from clerk_fullstack.users import service as users
 from clerk_fullstack.users.models import DOCUMENT_MODELS, User
 from clerk_fullstack.users.profile import UserProfile
-from tests.helpers.mongo import ChildServer, free_port, uri_for
+from tests.helpers.mongo import ChildServer, uri_for
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import SigningKey, mint_token, new_signing_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]

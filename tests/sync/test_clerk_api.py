@@ -16,7 +16,7 @@ from clerk_fullstack.users.clerk_api import (
     retry_after_seconds,
 )
 from tests.helpers.emulator import stored_users
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, Waits, clerk_user
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from clerk_fullstack.sync.__main__ import parse_args
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines
 from tests.helpers.emulator import Emulator, stored_users
-from tests.helpers.mongo import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.tokens import TEST_HOST
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 from tests.sync.command import run_command
