@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import reflex as rx
-from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from clerk_fullstack.api.app import build_api
@@ -39,13 +38,13 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
     )
 
 
-api_app = build_api()
-# These wrap Reflex's socket as well as our routes; the guard goes outermost.
-api: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api_app, DropSocketCredentials]
+api = build_api()
+# Reflex applies these in order, each around what came before; the guard goes outermost.
+transformers: list[Callable[[ASGIApp], ASGIApp]] = [api, DropSocketCredentials]
 if get_settings().is_dev:
-    api.append(DevOriginGuard)
+    transformers.append(DevOriginGuard)
 app = rx.App(
-    api_transformer=api,
+    api_transformer=transformers,
     extra_app_wraps={CLERK_WRAP: clerk_wrap},
     frontend_exception_handler=log_frontend_exception,
     backend_exception_handler=log_backend_exception,
@@ -57,7 +56,7 @@ if get_clerk_instance().local:
     # never loads it). This is the only place the product wires the emulator in.
     from clerk_fullstack.local_clerk.in_app import serve_in
 
-    serve_in(app, api_app)
+    serve_in(app, api.routes)
 app.add_page(home.home, route=routes.HOME, title=home.TITLE)
 app.add_page(sign_in.sign_in_page, route=routes.SIGN_IN_PAGE, title=sign_in.TITLE)
 app.add_page(sign_up.sign_up_page, route=routes.SIGN_UP_PAGE, title=sign_up.TITLE)

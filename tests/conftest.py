@@ -156,10 +156,10 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 
 @pytest.fixture
 async def api(clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the REST sub-app over ASGI, with a clean database."""
-    from clerk_fullstack.api.app import build_api
+    """An HTTP client for the REST routes over ASGI, with a clean database."""
+    from tests.helpers.real_http import rest_api
 
-    transport = httpx.ASGITransport(app=build_api())
+    transport = httpx.ASGITransport(app=rest_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
 from clerk_fullstack.core import local_instance as config
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
@@ -72,8 +72,9 @@ async def in_app_lifespan(emulator: Starlette) -> AsyncIterator[None]:
         yield
 
 
-def serve_in(app: rx.App, api: Starlette) -> None:
-    """Mount the emulator under `/local-clerk` in the app's API, with its start-up work."""
+def serve_in(app: rx.App, routes: list[BaseRoute]) -> None:
+    """Mount the emulator under `/local-clerk` among the app's REST `routes`, with its start-up
+    work."""
     emulator = emulator_app()
-    api.routes.append(Mount(config.ROUTE_PREFIX, app=emulator))
+    routes.append(Mount(config.ROUTE_PREFIX, app=emulator))
     app.register_lifespan_task(in_app_lifespan, emulator=emulator)

@@ -1,6 +1,6 @@
 """A signed-in user the webhooks have not delivered: fetched from Clerk, over real HTTP.
 
-The app's REST sub-app runs on a real port; Clerk's Backend API is a Clerk-shaped double (or
+The app's REST routes run on a real port; Clerk's Backend API is a Clerk-shaped double (or
 the local emulator). MongoDB is checked after each case.
 """
 
@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from clerk_fullstack.api.app import build_api
 from clerk_fullstack.server.startup import reset_caches
 from clerk_fullstack.users import service as users
 from tests.helpers.emulator import Emulator, emulator, stored_user, stored_users
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.payloads import user_created
+from tests.helpers.real_http import rest_api
 from tests.helpers.tokens import SigningKey, mint_token
 from tests.helpers.webhooks import deliver
 from tests.sync.clerk_double import SECRET_KEY, ClerkDouble, clerk_user
@@ -43,9 +43,9 @@ def clerk(env: pytest.MonkeyPatch) -> Iterator[ClerkDouble]:
 
 @pytest.fixture
 async def app(clerk: ClerkDouble, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
-    """The REST sub-app on a real port."""
+    """The REST routes on a real port."""
     async with (
-        serve_http(build_api()) as url,
+        serve_http(rest_api()) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         yield client

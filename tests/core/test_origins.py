@@ -11,8 +11,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from clerk_fullstack.api.app import build_api
 from clerk_fullstack.core.origins import DevOriginGuard, is_loopback_origin
+from tests.helpers.real_http import rest_api
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 
 pytestmark = pytest.mark.unit
@@ -73,7 +73,7 @@ def test_dev_guard_refuses_other_sites_with_a_json_reason(env: pytest.MonkeyPatc
 
 
 async def color_status(token: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=build_api())
+    transport = httpx.ASGITransport(app=rest_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         return await client.get("/user/favoriteColor", headers={"authorization": f"Bearer {token}"})
 

@@ -1,6 +1,6 @@
 """The app in local mode on a real port, with the Clerk emulator mounted as the product mounts it.
 
-The backend's REST sub-app gets the emulator under `/local-clerk` (as `in_app.serve_in` does), and
+The backend's REST routes get the emulator under `/local-clerk` (as `in_app.serve_in` does), and
 the emulator's start-up work runs around it, so its webhooks reach the app's `/webhooks` on the
 same port and the app's verifier fetches the emulator's JWKS over HTTP, as under `reflex run`.
 Users sign up, rename themselves and delete their accounts through `FrontendAPI`, as in a browser.
@@ -17,7 +17,6 @@ import httpx
 import pytest
 from starlette.routing import Mount
 
-from clerk_fullstack.api.app import build_api
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
 from clerk_fullstack.core.local_instance import ROUTE_PREFIX
 from clerk_fullstack.local_clerk import in_app
@@ -31,6 +30,7 @@ from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.local_clerk import serve_http, use_local_mode
 from tests.helpers.ports import free_port
+from tests.helpers.real_http import rest_api
 from tests.helpers.tokens import TEST_FRONTEND
 
 PASSWORD = "correct horse battery"
@@ -163,11 +163,9 @@ async def emulator(
     port = free_port()
     use_local_mode(env, tmp_path, backend_port=port)
     mounted = in_app.emulator_app()
-    api = build_api()
-    api.routes.append(Mount(ROUTE_PREFIX, app=mounted))
     async with (
         emulator_lifespan(mounted),
-        serve_http(api, port) as url,
+        serve_http(rest_api(Mount(ROUTE_PREFIX, app=mounted)), port) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         running = Emulator(client, in_app.get_local_clerk(), port)

@@ -1,4 +1,5 @@
-"""The REST sub-app on a real loopback port, and what it stored."""
+"""The REST routes as an app of their own (over ASGI or on a real loopback port), and what they
+stored."""
 
 from __future__ import annotations
 
@@ -6,18 +7,28 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
+from starlette.routing import BaseRoute, Router
+from starlette.types import ASGIApp
 
 from clerk_fullstack.users.models import User
 from tests.helpers.local_clerk import serve_http
 
 
-@contextlib.asynccontextmanager
-async def api_over_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client for `build_api()` served by Granian on a free loopback port."""
+def rest_api(*routes: BaseRoute) -> ASGIApp:
+    """The app's REST routes, and `routes`, in front of an empty router (as in the app they are in
+    front of Reflex's): any other path is a plain 404, and lifespan events are handled."""
     from clerk_fullstack.api.app import build_api
 
+    api = build_api()
+    api.routes.extend(routes)
+    return api(Router())
+
+
+@contextlib.asynccontextmanager
+async def api_over_http() -> AsyncIterator[httpx.AsyncClient]:
+    """A client for `rest_api()` served by Granian on a free loopback port."""
     async with (
-        serve_http(build_api()) as url,
+        serve_http(rest_api()) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         yield client

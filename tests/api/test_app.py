@@ -1,0 +1,88 @@
+"""The REST routes in front of another app, as they are in front of Reflex's in the backend."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
+
+from clerk_fullstack.api.app import build_api
+from tests.helpers.tokens import TEST_FRONTEND
+
+pytestmark = pytest.mark.unit
+
+
+async def hello(_: Request) -> PlainTextResponse:
+    return PlainTextResponse("hello")
+
+
+async def echo_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text("connected")
+    await websocket.close()
+
+
+def behind_the_api(events: list[str]) -> TestClient:
+    """An app with a page, a socket and a lifespan that records `events`, behind the routes."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    inner = Starlette(
+        routes=[Route("/ping", hello), WebSocketRoute("/_event", echo_socket)], lifespan=lifespan
+    )
+    return TestClient(build_api()(inner))
+
+
+def test_other_paths_sockets_and_lifespan_reach_the_wrapped_app() -> None:
+    events: list[str] = []
+    with behind_the_api(events) as client:
+        assert events == ["startup"]
+        assert client.get("/ping").text == "hello"
+        assert client.get("/nowhere").status_code == 404
+        with client.websocket_connect("/_event") as socket:
+            assert socket.receive_text() == "connected"
+    assert events == ["startup", "shutdown"]
+
+
+def test_a_route_renders_its_app_error_as_json(env: pytest.MonkeyPatch) -> None:
+    response = behind_the_api([]).get("/user/favoriteColor")
+    assert response.status_code == 401
+    assert response.json()["reason"] == "token-missing"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_another_method_on_a_route_s_path_is_the_wrapped_app_s_to_answer() -> None:
+    """As when Reflex mounted the routes' Starlette app: its 404, not a 405 from the route."""
+    client = behind_the_api([])
+    assert client.post("/user/favoriteColor").status_code == 404
+    assert client.get("/webhooks").status_code == 404
+    assert client.get("/api/health/", follow_redirects=False).status_code == 404
+
+
+def test_an_unexpected_error_is_a_plain_500_that_keeps_the_cors_headers() -> None:
+    """The 500 is sent inside the CORS middleware around the routes (Reflex's top app's), so a
+    page calling from the frontend can read it."""
+
+    async def broken(_: Request) -> PlainTextResponse:
+        raise RuntimeError("unexpected")
+
+    api = build_api()
+    api.routes.append(Route("/broken", broken))
+    app = CORSMiddleware(api(Starlette()), allow_origins=[TEST_FRONTEND], allow_credentials=True)
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get("/broken", headers={"origin": TEST_FRONTEND})
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    assert response.headers["access-control-allow-origin"] == TEST_FRONTEND
+    assert response.headers["vary"] == "Origin"
