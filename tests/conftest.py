@@ -22,7 +22,7 @@ from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.helpers.frontend import exported_frontend
 from tests.helpers.mongo import ChildServer, start_server, uri_for
 from tests.helpers.ports import free_port
-from tests.helpers.project import ARTIFACTS, ROOT
+from tests.helpers.project import ROOT, TIMINGS
 from tests.helpers.tokens import TEST_FRONTEND, TEST_HOST, SigningKey, new_signing_key
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET
 
@@ -212,9 +212,6 @@ def module_rank(item: pytest.Item) -> int:
 # Clerk's UI waits on real HTTP round trips (a password hash, a first compile in dev): give every
 # browser expectation the same patience as the pages' own 30 s default.
 expect.set_options(timeout=30_000)
-
-TIMINGS = ARTIFACTS / "timings.txt"
-"""Figures the browser tests measure (reported, never asserted: these machines are noisy)."""
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -90,6 +90,7 @@ _FIXES = {
     "CLERK_UI_URL": "use the full http(s) URL of ui.browser.js, or leave it unset",
     "FRONTEND": "use the browser origin, such as http://localhost:3000",
     "MONGO_URI": "use a mongodb:// or mongodb+srv:// URI, or unset it for the embedded database",
+    "LOCAL_CLERK_TOKEN_SECONDS": "use a whole number of seconds from 30 to 3600 (default 60)",
     "WEB_CONCURRENCY": "use a whole number of worker processes, 1 or more",
     "REFLEX_REDIS_TOKEN_EXPIRATION": "use a whole number of seconds, 10 or more",
     "WEB_HEADER_TIMEOUT_SECONDS": "use a number of seconds above 0, up to 300 (default 10)",
@@ -118,6 +119,9 @@ class Settings(BaseSettings):
     """`local` runs the offline Clerk emulator; `auto` picks it when no Clerk keys are set.
 
     Outside dev, `auto` never picks the emulator: it needs an explicit `local`."""
+    local_clerk_token_seconds: int = Field(default=60, ge=30, le=3600)
+    """How long the emulator's session tokens live: Clerk's 60 s unless set. A shorter life shows
+    the browser's token refresh sooner (clerk-js refreshes a token about 17 s before it ends)."""
     clerk_publishable_key: str | None = None
     clerk_secret_key: str | None = None
     clerk_webhook_secret: str | None = None

@@ -51,6 +51,7 @@ def get_local_clerk() -> LocalClerk:
         ),
         default_party=settings.frontend,
         application_name=APPLICATION_NAME,
+        token_seconds=settings.local_clerk_token_seconds,
     )
 
 

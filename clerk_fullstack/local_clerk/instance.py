@@ -42,7 +42,7 @@ from clerk_fullstack.local_clerk.resources import (
     sign_up_json,
     user_json,
 )
-from clerk_fullstack.local_clerk.session_tokens import issue_session_token
+from clerk_fullstack.local_clerk.session_tokens import TOKEN_LIFETIME_SECONDS, issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 from clerk_fullstack.local_clerk.store import (
     LocalClient,
@@ -137,6 +137,7 @@ class LocalClerk:
         webhooks: WebhookSender | None,
         default_party: str,
         application_name: str = "Local Clerk",
+        token_seconds: int = TOKEN_LIFETIME_SECONDS,
     ) -> None:
         self.store = store
         self.signing_key = signing_key
@@ -145,6 +146,8 @@ class LocalClerk:
         self.webhooks = webhooks
         self.default_party = default_party
         self.application_name = application_name
+        self.token_seconds = token_seconds
+        """How long the session tokens it issues live."""
         self.loop: asyncio.AbstractEventLoop | None = None
         """The event loop webhooks are sent from when a transaction runs in a worker thread."""
 
@@ -175,6 +178,7 @@ class LocalClerk:
                 issuer=self.issuer,
                 authorized_party=party,
                 session_started_at=session.created_at,
+                lifetime=self.token_seconds,
             )
 
         return mint

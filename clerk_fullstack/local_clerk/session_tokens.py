@@ -10,7 +10,8 @@ import jwt
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 
 TOKEN_LIFETIME_SECONDS = 60
-"""Clerk session tokens live 60 seconds; the browser asks for a fresh one when it needs it."""
+"""Clerk session tokens live 60 seconds (the default); the browser asks for a fresh one when it
+needs it."""
 NOT_BEFORE_SKEW_SECONDS = 10
 """Clerk back-dates `nbf` by 10 seconds to absorb clock skew."""
 SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"  # noqa: S105 - a category name, not a secret
@@ -26,13 +27,14 @@ def issue_session_token(
     authorized_party: str,
     session_started_at: int,
     now: int | None = None,
+    lifetime: int = TOKEN_LIFETIME_SECONDS,
 ) -> str:
     """A signed RS256 session token carrying Clerk's v2 claims for one session."""
     iat = int(time.time()) if now is None else now
     minutes_since_sign_in = max(0, (iat - session_started_at) // 60)
     claims = {
         "azp": authorized_party,
-        "exp": iat + TOKEN_LIFETIME_SECONDS,
+        "exp": iat + lifetime,
         # Minutes since the first and the second factor were verified; -1: no second factor.
         "fva": [minutes_since_sign_in, -1],
         "iat": iat,

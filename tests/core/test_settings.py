@@ -223,6 +223,13 @@ def test_several_workers_need_redis(env: pytest.MonkeyPatch) -> None:
     assert get_settings().web_concurrency == 2
 
 
+@pytest.mark.parametrize("seconds", ["29", "3601", "a minute"])
+def test_the_emulators_token_lifetime_is_bounded(env: pytest.MonkeyPatch, seconds: str) -> None:
+    env.setenv("LOCAL_CLERK_TOKEN_SECONDS", seconds)
+    with pytest.raises(ConfigError, match=r"LOCAL_CLERK_TOKEN_SECONDS.*from 30 to 3600"):
+        load_settings()
+
+
 def test_worker_count_must_be_a_whole_number(env: pytest.MonkeyPatch) -> None:
     env.setenv("WEB_CONCURRENCY", "0")
     with pytest.raises(ConfigError, match=r"WEB_CONCURRENCY .*whole number of worker processes"):

@@ -22,7 +22,6 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from pymongo import MongoClient
 
 from clerk_fullstack.core.settings import decode_publishable_key
-from tests.e2e.test_emulator_browser import eventually, new_email
 from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import (
     SCREENSHOTS,
@@ -33,6 +32,7 @@ from tests.helpers.browser import (
     sign_up,
 )
 from tests.helpers.emulator_process import EmulatorProcess, clerk_for
+from tests.helpers.local_app import eventually, new_email
 from tests.helpers.ports import free_port
 from tests.helpers.project import ARTIFACTS, copy_project
 from tests.helpers.tokens import mint_token, new_signing_key

@@ -12,19 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.test_emulator_browser import (
-    BANNER,
-    RunningApp,
-    context,
-    eventually,
-    local_app,
-    new_email,
-    shot,
-)
 from tests.helpers.browser import shown_color, sign_up
+from tests.helpers.local_app import BANNER, RunningApp, eventually, local_app, new_email, shot
 from tests.helpers.processes import listening_addresses
-
-__all__ = ["context"]  # the fresh-profile fixture, shared with the emulator suite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 

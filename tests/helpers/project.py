@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 """The project: the checkout the tests run from."""
 ARTIFACTS = ROOT / "test-artifacts"
 """Logs, screenshots and timings the slow tests leave for a reader (ignored by git)."""
+TIMINGS = ARTIFACTS / "timings.txt"
+"""Figures the browser tests measure (reported, never asserted: these machines are noisy)."""
 
 NOT_COPIED = (
     ".git",

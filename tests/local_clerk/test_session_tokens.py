@@ -46,6 +46,15 @@ def test_header_is_rs256_with_the_key_id_and_the_session_category(key: LocalSign
     assert SESSION_TOKEN_CATEGORY == "cl_B7d4PD111AAA"
 
 
+def test_tokens_live_60_s_as_clerks_unless_the_emulator_is_told_otherwise(
+    key: LocalSigningKey,
+) -> None:
+    now = int(time.time())
+    for overrides, lifetime in (({}, 60), ({"lifetime": 30}, 30)):
+        claims = jwt.decode(issue(key, now=now, **overrides), options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] == lifetime
+
+
 def test_claims_are_clerks_v2_session_claims(key: LocalSigningKey) -> None:
     now = int(time.time())
     claims = jwt.decode(issue(key, now=now), options={"verify_signature": False})
