@@ -5,7 +5,7 @@
 #   ./scripts/test.sh --quick   the inner loop: the same lint and type checks, then the unit and
 #                               integration tests that start no app, browser or cluster, in
 #                               parallel (pytest -m "not slow" -n auto)
-# Any other arguments go to pytest.
+# Any other arguments go to pytest (`-n 0`: the whole suite in one process).
 set -euo pipefail
 quick=false
 if [ "${1:-}" = "--quick" ]; then
@@ -37,10 +37,10 @@ biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package
 tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
 # Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
 clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
-# The whole suite runs in one process: in parallel (`-n 3 --dist loadfile`, about twice as fast
-# here) some timing-bound tests still fail on an overloaded 2-core machine (docs/testing.md).
+# In parallel (pytest-xdist): three workers, one test file at a time each (a module's app starts
+# once), the long browser modules first (tests/conftest.py). `-n 0` runs it in one process.
 if [ "$quick" = true ]; then
     pytest -m "not slow" -n auto "$@"
 else
-    pytest --bench "$@"
+    pytest --bench -n 3 --dist loadfile "$@"
 fi
