@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,6 +40,7 @@ FRONTEND = "http://localhost:3000"
 """The origin the harness's tokens carry as `azp` (baseline harness keys.AZP)."""
 
 _used_ports: set[int] = set()
+_first_port = random.randrange(len(PORT_RANGE))
 
 
 def log(*parts: object) -> None:
@@ -158,8 +160,13 @@ def apply_patch(app_dir: Path, patch: Path) -> None:
 
 # ---------------------------------------------------------------- ports and processes
 def free_port() -> int:
-    """A loopback port in 8400-8599 that nobody listens on and this run has not used."""
-    for port in PORT_RANGE:
+    """A loopback port in 8400-8599 that nobody listens on and this run has not used.
+
+    Each run walks the range from its own random place, so that two harnesses started at once
+    (the bench smoke test and the soak, on two pytest-xdist workers) seldom reach for the same
+    port between one's check and its server's bind.
+    """
+    for port in (*PORT_RANGE[_first_port:], *PORT_RANGE[:_first_port]):
         if port in _used_ports:
             continue
         with socket.socket() as sock:
