@@ -10,24 +10,14 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocket
 
 from clerk_fullstack.api.app import build_api
+from tests.helpers.stand_in_app import stand_in_app
 from tests.helpers.tokens import TEST_FRONTEND
 
 pytestmark = pytest.mark.unit
-
-
-async def hello(_: Request) -> PlainTextResponse:
-    return PlainTextResponse("hello")
-
-
-async def echo_socket(websocket: WebSocket) -> None:
-    await websocket.accept()
-    await websocket.send_text("connected")
-    await websocket.close()
 
 
 def behind_the_api(events: list[str]) -> TestClient:
@@ -39,10 +29,7 @@ def behind_the_api(events: list[str]) -> TestClient:
         yield
         events.append("shutdown")
 
-    inner = Starlette(
-        routes=[Route("/ping", hello), WebSocketRoute("/_event", echo_socket)], lifespan=lifespan
-    )
-    return TestClient(build_api()(inner))
+    return TestClient(build_api()(stand_in_app(lifespan=lifespan)))
 
 
 def test_other_paths_sockets_and_lifespan_reach_the_wrapped_app() -> None:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect
 
 from clerk_fullstack.core.origins import DevOriginGuard, is_loopback_origin
 from tests.helpers.real_http import rest_api
+from tests.helpers.stand_in_app import stand_in_app
 from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 
 pytestmark = pytest.mark.unit
@@ -33,21 +30,8 @@ def test_other_origins_are_not_loopback(origin: str) -> None:
     assert not is_loopback_origin(origin)
 
 
-async def hello(_: Request) -> PlainTextResponse:
-    return PlainTextResponse("hello")
-
-
-async def echo_socket(websocket: WebSocket) -> None:
-    await websocket.accept()
-    await websocket.send_text("connected")
-    await websocket.close()
-
-
 def guarded_app() -> TestClient:
-    inner = Starlette(
-        routes=[Route("/ping", hello), WebSocketRoute("/_event", echo_socket)],
-    )
-    return TestClient(DevOriginGuard(inner))
+    return TestClient(DevOriginGuard(stand_in_app()))
 
 
 @pytest.mark.parametrize("origin", [*LOOPBACK_ORIGINS, TEST_FRONTEND])
