@@ -22,6 +22,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_FRONTEND = "http://localhost:3000"
+CLERK_SESSION_TOKEN_SECONDS = 60
+"""How long Clerk's session tokens live, and the emulator's unless LOCAL_CLERK_TOKEN_SECONDS
+says otherwise; the browser asks for a fresh one when it needs it."""
 HOST_NAME = re.compile(r"[A-Za-z0-9.:-]{1,253}")
 """An IP address (v4 or v6) or a DNS host name: nothing a command line or a script could
 read as anything else."""
@@ -119,7 +122,7 @@ class Settings(BaseSettings):
     """`local` runs the offline Clerk emulator; `auto` picks it when no Clerk keys are set.
 
     Outside dev, `auto` never picks the emulator: it needs an explicit `local`."""
-    local_clerk_token_seconds: int = Field(default=60, ge=30, le=3600)
+    local_clerk_token_seconds: int = Field(default=CLERK_SESSION_TOKEN_SECONDS, ge=30, le=3600)
     """How long the emulator's session tokens live: Clerk's 60 s unless set. A shorter life shows
     the browser's token refresh sooner (clerk-js refreshes a token about 17 s before it ends)."""
     clerk_publishable_key: str | None = None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from clerk_fullstack.core.settings import CLERK_SESSION_TOKEN_SECONDS
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.errors import (
     CodeIncorrectError,
@@ -42,7 +43,7 @@ from clerk_fullstack.local_clerk.resources import (
     sign_up_json,
     user_json,
 )
-from clerk_fullstack.local_clerk.session_tokens import TOKEN_LIFETIME_SECONDS, issue_session_token
+from clerk_fullstack.local_clerk.session_tokens import issue_session_token
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 from clerk_fullstack.local_clerk.store import (
     LocalClient,
@@ -137,7 +138,7 @@ class LocalClerk:
         webhooks: WebhookSender | None,
         default_party: str,
         application_name: str = "Local Clerk",
-        token_seconds: int = TOKEN_LIFETIME_SECONDS,
+        token_seconds: int = CLERK_SESSION_TOKEN_SECONDS,
     ) -> None:
         self.store = store
         self.signing_key = signing_key

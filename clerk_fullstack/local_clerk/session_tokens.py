@@ -7,11 +7,9 @@ import time
 
 import jwt
 
+from clerk_fullstack.core.settings import CLERK_SESSION_TOKEN_SECONDS
 from clerk_fullstack.local_clerk.signing_key import LocalSigningKey
 
-TOKEN_LIFETIME_SECONDS = 60
-"""Clerk session tokens live 60 seconds (the default); the browser asks for a fresh one when it
-needs it."""
 NOT_BEFORE_SKEW_SECONDS = 10
 """Clerk back-dates `nbf` by 10 seconds to absorb clock skew."""
 SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"  # noqa: S105 - a category name, not a secret
@@ -27,7 +25,7 @@ def issue_session_token(
     authorized_party: str,
     session_started_at: int,
     now: int | None = None,
-    lifetime: int = TOKEN_LIFETIME_SECONDS,
+    lifetime: int = CLERK_SESSION_TOKEN_SECONDS,
 ) -> str:
     """A signed RS256 session token carrying Clerk's v2 claims for one session."""
     iat = int(time.time()) if now is None else now
