@@ -53,6 +53,9 @@ TEST_ENV = {
     "MONGO_TIMEOUT_MS": "5000",
     "REFLEX_ENV_MODE": "dev",
 }
+COMMAND_ENV = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+"""The test settings for a child whose mode comes from its command (`reflex run --env prod`,
+`reflex export`), not from REFLEX_ENV_MODE."""
 os.environ.update(TEST_ENV)
 if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
     # Under pytest-xdist each worker's apps keep their tabs' state in a folder of their own:
@@ -92,8 +95,7 @@ def compiled_frontend(
     pytest-xdist the workers share it, beside their own temporary folders)."""
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if hasattr(request.config, "workerinput") else base
-    settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
-    return exported_frontend(shared, {**settings, "MONGO_URI": mongo_uri})
+    return exported_frontend(shared, {**COMMAND_ENV, "MONGO_URI": mongo_uri})
 
 
 @pytest.fixture(scope="module")

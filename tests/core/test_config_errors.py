@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_ENV
+from tests.conftest import COMMAND_ENV
 from tests.helpers.app_process import REFLEX
 from tests.helpers.environment import app_environment
 from tests.helpers.ports import free_port
 from tests.helpers.project import ROOT, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
-
-CLERK_KEYS = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
-"""The test instance's keys, with MONGO_URI and REFLEX_ENV_MODE unset."""
 
 
 def reflex(args: list[str], settings: Mapping[str, str], cwd: Path = ROOT) -> tuple[int, str]:
@@ -52,12 +49,12 @@ def assert_refused(code: int, output: str, message: str) -> None:
 # Prod only: with `--env preview --backend-only` Reflex's parent process keeps running after
 # its backend worker exits, so the command never ends (preview is covered in test_settings).
 def test_backend_without_mongo_uri_outside_dev() -> None:
-    code, output = reflex(backend_only("prod"), CLERK_KEYS)
+    code, output = reflex(backend_only("prod"), COMMAND_ENV)
     assert_refused(code, output, "MONGO_URI: outside dev mode (REFLEX_ENV_MODE=prod)")
 
 
 def test_several_workers_without_redis() -> None:
-    settings = {**CLERK_KEYS, "MONGO_URI": "mongodb://127.0.0.1:9/", "WEB_CONCURRENCY": "3"}
+    settings = {**COMMAND_ENV, "MONGO_URI": "mongodb://127.0.0.1:9/", "WEB_CONCURRENCY": "3"}
     code, output = reflex(backend_only("prod"), settings)
     assert_refused(code, output, "WEB_CONCURRENCY=3: more than one worker needs REFLEX_REDIS_URL")
 
@@ -68,7 +65,7 @@ def test_prod_with_nothing_configured_refuses_the_emulator() -> None:
 
 
 def test_a_malformed_key_fails_every_command_cleanly() -> None:
-    bad = {**CLERK_KEYS, "CLERK_PUBLISHABLE_KEY": "pk_test_%%%"}
+    bad = {**COMMAND_ENV, "CLERK_PUBLISHABLE_KEY": "pk_test_%%%"}
     for args in (backend_only("prod"), ["export", "--frontend-only", "--no-zip"]):
         code, output = reflex(args, bad)
         assert_refused(code, output, "CLERK_PUBLISHABLE_KEY the part after")
@@ -85,7 +82,7 @@ def test_frontend_export_needs_only_the_publishable_key(
     project = copy_project(tmp_path / "app", web=compiled_frontend)
     settings = {
         "CLERK_MODE": "clerk",
-        "CLERK_PUBLISHABLE_KEY": CLERK_KEYS["CLERK_PUBLISHABLE_KEY"],
+        "CLERK_PUBLISHABLE_KEY": COMMAND_ENV["CLERK_PUBLISHABLE_KEY"],
         "REFLEX_API_URL": "https://api.example.com",
     }
     code, output = reflex(["export", "--frontend-only", "--no-zip"], settings, cwd=project)
@@ -93,6 +90,6 @@ def test_frontend_export_needs_only_the_publishable_key(
     assert "Traceback" not in output
     built = project / ".web" / "build" / "client"
     assert (built / "index.html").exists(), output
-    assert CLERK_KEYS["CLERK_PUBLISHABLE_KEY"] in "".join(
+    assert COMMAND_ENV["CLERK_PUBLISHABLE_KEY"] in "".join(
         path.read_text(errors="ignore") for path in built.rglob("*.js")
     )

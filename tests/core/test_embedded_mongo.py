@@ -17,7 +17,7 @@ from pymongo import MongoClient
 from clerk_fullstack.core import db
 from clerk_fullstack.core.embedded_mongo import ensure_embedded_server
 from clerk_fullstack.core.settings import load_settings
-from tests.conftest import TEST_ENV
+from tests.conftest import COMMAND_ENV
 from tests.helpers.app_process import AppProcess
 from tests.helpers.payloads import user_created
 from tests.helpers.ports import free_port
@@ -105,7 +105,7 @@ def test_dev_settings_without_mongo_uri_use_it(tmp_path: Path, env: pytest.Monke
 
 def test_dev_backend_keeps_users_across_restarts(tmp_path: Path, signing_key: SigningKey) -> None:
     """`reflex run` with only Clerk settings: embedded database, kept across (hot) restarts."""
-    env = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    env = dict(COMMAND_ENV)
     env["DATA_DIR"] = str(tmp_path / "data")
     token = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_dev')}"}
     backend = AppProcess(free_port(), env, tmp_path / "backend.log", mode="dev")
@@ -129,7 +129,7 @@ def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
 ) -> None:
     """No MONGO_URI: the embedded server's folder is blocked (a file where it should be), so it
     cannot start. The backend boots anyway, answers 503, and connects once the folder is free."""
-    env = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    env = dict(COMMAND_ENV)
     env.update(DATA_DIR=str(tmp_path / "data"), ALLOW_EMBEDDED_MONGO="1", MONGO_TIMEOUT_MS="1000")
     blocker = tmp_path / "data" / "mongo"
     blocker.parent.mkdir()

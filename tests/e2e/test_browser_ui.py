@@ -31,7 +31,7 @@ from clerk_fullstack.components.clerk_status import CLERK_FAILED_MESSAGE
 from clerk_fullstack.components.navbar import APP_NAME
 from clerk_fullstack.core import routes
 from clerk_fullstack.pages import favorite_color
-from tests.conftest import TEST_ENV
+from tests.conftest import COMMAND_ENV
 from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import SCREENSHOTS, enter_code, fill_sign_up, on_this_machine
 from tests.helpers.mongo import ChildServer, uri_for
@@ -132,7 +132,7 @@ def clerk_app(project: Path, mongo_uri: str) -> Iterator[str]:
     """Clerk mode: `reflex run --env prod` on one free port, with the test keys; its URL."""
     port = free_port()
     url = f"http://localhost:{port}"
-    settings = {k: v for k, v in TEST_ENV.items() if k != "REFLEX_ENV_MODE"}
+    settings = dict(COMMAND_ENV)
     settings.update(MONGO_URI=mongo_uri, FRONTEND=url)
     app = AppProcess(
         port, settings, ARTIFACTS / "ui-clerk-reflex.log", frontend_port=port, cwd=project
