@@ -13,6 +13,10 @@ if [ "${1:-}" = "--quick" ]; then
     shift
 fi
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" requirements-dev.txt
+# Python caches compiled modules in __pycache__ (ignored by git). A PYTHONDONTWRITEBYTECODE set
+# for the whole machine would have each of the suite's hundreds of Python processes compile the
+# project again, and pytest rewrite every test module again in each worker.
+unset PYTHONDONTWRITEBYTECODE
 
 # Debian's Chromium (browser tests), redis-server (several workers) and caddy (the proxy).
 missing=()
@@ -31,16 +35,30 @@ fi
 
 ruff check .
 ruff format --check .
-mypy clerk_fullstack tests
+# mypy reads while the tests run (a cold check takes 20 s of one core); its verdict counts at the end.
+mypy_log="$(mktemp)"
+mypy clerk_fullstack tests >"$mypy_log" 2>&1 &
+mypy_pid=$!
 # Biome (pinned in tools/biome) formats and lints the app's JavaScript asset.
 biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package-lock.json | cut -c1-16)"; [ -f "$biome_stamp" ] || { npm ci --prefix tools/biome --no-audit --no-fund && touch "$biome_stamp"; }
 tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
 # Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
 clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
 # In parallel (pytest-xdist): three workers, one test file at a time each (a module's app starts
-# once), the long browser modules first (tests/conftest.py). `-n 0` runs it in one process.
+# once), in the order tests/conftest.py sets (the longest modules first; xdist would otherwise
+# start the modules with the most tests first). `-n 0` runs it in one process.
+status=0
 if [ "$quick" = true ]; then
-    pytest -m "not slow" -n auto "$@"
+    pytest -m "not slow" -n auto "$@" || status=$?
 else
-    pytest --bench -n 3 --dist loadfile "$@"
+    pytest --bench -n 3 --dist loadfile --no-loadscope-reorder "$@" || status=$?
 fi
+mypy_status=0
+wait "$mypy_pid" || mypy_status=$?
+cat "$mypy_log"
+rm -f "$mypy_log"
+if [ "$mypy_status" != 0 ]; then
+    echo "mypy found type errors (above)." >&2
+    [ "$status" != 0 ] || status=$mypy_status
+fi
+exit "$status"

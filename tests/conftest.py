@@ -192,23 +192,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("bench"):
                 item.add_marker(skip)
-    rank: dict[str, int] = {}
+    rank: dict[Path, int] = {}
     for item in items:
-        rank[item.path.as_posix()] = min(rank.get(item.path.as_posix(), 2), module_rank(item))
+        rank[item.path] = min(rank.get(item.path, len(LONGEST) + 2), module_rank(item))
     position = {id(item): index for index, item in enumerate(items)}
-    items.sort(key=lambda item: (rank[item.path.as_posix()], position[id(item)]))
+    items.sort(key=lambda item: (rank[item.path], position[id(item)]))
+
+
+LONGEST = tuple(
+    Path(__file__).parent / name
+    for name in (
+        "e2e/test_browser_ui.py",  # 150 s
+        "state/test_state_at_rest.py",  # 55 s, and no frontend: it runs while one is exported
+        "e2e/test_emulator_browser.py",  # 100 s
+        "e2e/test_emulator_account.py",  # 100 s
+        "bench/test_bench_smoke.py",  # 45 s
+        "core/test_embedded_mongo.py",  # 45 s
+    )
+)
+"""The modules that take longest (one worker's seconds in a parallel run), in the order they
+start."""
 
 
 def module_rank(item: pytest.Item) -> int:
-    """0 for a browser test, 1 for another slow one, 2 for the rest.
+    """The place of the item's module in `LONGEST`; then a browser test, another slow one, and
+    the rest.
 
-    pytest-xdist (`-n 3 --dist loadfile`: one file per worker at a time) hands out files in
-    this order: the long ones start first and the many short ones fill the gaps at the end,
-    instead of a long browser module starting last and running alone.
+    pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`: one file per worker at a time)
+    hands out files in this order: the long ones start first and the many short ones fill the
+    gaps at the end, instead of a long module starting last and running alone.
     """
+    if item.path in LONGEST:
+        return LONGEST.index(item.path)
     if item.get_closest_marker("browser"):
-        return 0
-    return 1 if item.get_closest_marker("slow") else 2
+        return len(LONGEST)
+    return len(LONGEST) + (1 if item.get_closest_marker("slow") else 2)
 
 
 # Clerk's UI waits on real HTTP round trips (a password hash, a first compile in dev): give every
