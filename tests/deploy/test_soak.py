@@ -1,4 +1,4 @@
-"""The soak command, short: 2 workers on Redis behind Caddy, tabs and webhooks, 20 seconds.
+"""The soak command, short: 2 workers on Redis behind Caddy, tabs and webhooks, 10 seconds.
 
 Only correctness is asserted (no errors, no user lost or duplicated); the figures are printed.
 """
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def test_a_short_soak_has_no_errors_and_loses_or_duplicates_no_user(tmp_path: Path) -> None:
-    args = ["bench/soak.py", "--duration", "20", "--window", "5", "--sessions", "8"]
+    args = ["bench/soak.py", "--duration", "10", "--window", "5", "--sessions", "8"]
     result = run_python(args, timeout=540)
     (tmp_path / "soak.log").write_text(result.stdout + result.stderr)
     print(result.stdout)
