@@ -44,14 +44,15 @@ biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package
 tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
 # Clerk's own verifier (pinned @clerk/backend) for tests/auth/test_clerk_differential.py.
 clerk_verify_stamp="tools/clerk-verify/node_modules/.installed-$(sha256sum tools/clerk-verify/package-lock.json | cut -c1-16)"; [ -f "$clerk_verify_stamp" ] || { npm ci --prefix tools/clerk-verify --no-audit --no-fund && touch "$clerk_verify_stamp"; }
-# In parallel (pytest-xdist): three workers, one test file at a time each (a module's app starts
-# once), in the order tests/conftest.py sets (the longest modules first; xdist would otherwise
-# start the modules with the most tests first). `-n 0` runs it in one process.
+# In parallel (pytest-xdist): four workers on two cores (with three, the apps' and browsers'
+# waits left a core idle), one test file at a time each (a module's app starts once), in the
+# order tests/conftest.py sets (the longest modules first; xdist would otherwise start the
+# modules with the most tests first). `-n 0` runs it in one process.
 status=0
 if [ "$quick" = true ]; then
     pytest -m "not slow" -n auto "$@" || status=$?
 else
-    pytest --bench -n 3 --dist loadfile --no-loadscope-reorder "$@" || status=$?
+    pytest --bench -n 4 --dist loadfile --no-loadscope-reorder "$@" || status=$?
 fi
 mypy_status=0
 wait "$mypy_pid" || mypy_status=$?

@@ -218,7 +218,7 @@ def module_rank(item: pytest.Item) -> int:
     """The place of the item's module in `LONGEST`; then a browser test, another slow one, and
     the rest.
 
-    pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`: one file per worker at a time)
+    pytest-xdist (`-n 4 --dist loadfile --no-loadscope-reorder`: one file per worker at a time)
     hands out files in this order: the long ones start first and the many short ones fill the
     gaps at the end, instead of a long module starting last and running alone.
     """

@@ -255,7 +255,9 @@ async def test_fresh_tabs_in_redis_expire_with_the_short_lifetime(
     )
     assert keys
     ttls = [await redis_client.ttl(key) for key in keys]
-    assert all(0 < ttl <= DEFAULT_TAB_STATE_SECONDS for ttl in ttls), sorted(set(ttls))
+    # -2: the key has expired since it was listed (Reflex's short-lived lock keys can).
+    assert all(0 < ttl <= DEFAULT_TAB_STATE_SECONDS or ttl == -2 for ttl in ttls), sorted(set(ttls))
+    assert any(ttl > 0 for ttl in ttls)
 
 
 async def test_no_cookie_or_token_in_redis(
