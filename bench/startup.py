@@ -1,13 +1,13 @@
 """Startup benchmark: fresh clone → page that answers, then warm start → page that answers.
 
-Runs the README's run command (`./scripts/run.sh`, i.e. venv + pip install, then `reflex run`
+Runs the README's run command (`./scripts/run.sh`, i.e. venv + uv install, then `reflex run`
 with npm install) in a fresh copy of the repository, with no Clerk keys and no MONGO_URI, so
 the app comes up on the local Clerk emulator and the embedded MongoDB. It is a measurement,
 not a timed test: it prints the figures and never fails on how large they are.
 
     .venv/bin/python bench/startup.py                 # clone HEAD
     .venv/bin/python bench/startup.py --worktree      # copy the working tree (uncommitted work)
-    .venv/bin/python bench/startup.py --cold-caches   # empty pip and npm caches too
+    .venv/bin/python bench/startup.py --cold-caches   # empty pip, uv and npm caches too
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def fresh_copy(target: Path, *, worktree: bool) -> None:
 
 
 def clean_environment(frontend: str, caches: Path | None) -> dict[str, str]:
-    """The caller's environment without app settings; optionally with empty pip/npm caches."""
+    """The caller's environment without app settings; optionally with empty pip, uv and npm caches."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEAN_ENV_DROP)}
     # Drop this interpreter's venv from PATH, as on a machine that has only Python.
     venv_bin = str(Path(sys.executable).parent)
@@ -74,6 +74,7 @@ def clean_environment(frontend: str, caches: Path | None) -> dict[str, str]:
     env["FRONTEND"] = frontend
     if caches is not None:
         env["PIP_CACHE_DIR"] = str(caches / "pip")
+        env["UV_CACHE_DIR"] = str(caches / "uv")
         env["npm_config_cache"] = str(caches / "npm")
     return env
 
@@ -178,7 +179,7 @@ def main() -> int:
     parser.add_argument(
         "--cold-caches",
         action="store_true",
-        help="use empty pip and npm caches (downloads everything)",
+        help="use empty pip, uv and npm caches (downloads everything)",
     )
     parser.add_argument("--frontend-port", type=int, default=8230)
     parser.add_argument("--backend-port", type=int, default=8231)
@@ -212,8 +213,8 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     source = "working tree" if args.worktree else "clone of HEAD"
-    print(f"Startup ({source}; {'cold' if args.cold_caches else 'warm'} pip/npm caches)")
-    setup = f" (venv + pip install: {fresh.setup:.1f} s)" if fresh.setup is not None else ""
+    print(f"Startup ({source}; {'cold' if args.cold_caches else 'warm'} pip/uv/npm caches)")
+    setup = f" (venv + install: {fresh.setup:.1f} s)" if fresh.setup is not None else ""
     print(f"  fresh clone -> page answers: {fresh.page:6.1f} s{setup}")
     print(f"  warm start  -> page answers: {warm.page:6.1f} s")
     print(f"  (backend health answered at {fresh.backend:.1f} s fresh, {warm.backend:.1f} s warm)")
