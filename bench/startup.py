@@ -66,7 +66,8 @@ def fresh_copy(target: Path, *, worktree: bool) -> None:
 
 
 def clean_environment(frontend: str, caches: Path | None) -> dict[str, str]:
-    """The caller's environment without app settings; optionally with empty pip, uv and npm caches."""
+    """The caller's environment without app settings; optionally with empty pip, uv and npm
+    caches."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEAN_ENV_DROP)}
     # Drop this interpreter's venv from PATH, as on a machine that has only Python.
     venv_bin = str(Path(sys.executable).parent)
