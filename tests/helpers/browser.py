@@ -76,9 +76,18 @@ def settled_fill(field: Locator, value: str) -> None:
 
 
 def fill_sign_up(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Clerk's SignUp form: email and password, then Continue (the code step follows)."""
-    settled_fill(page.get_by_label("Email address"), email)
-    settled_fill(page.get_by_label("Password", exact=True), password)
+    """Clerk's SignUp form: email and password, then Continue (the code step follows).
+
+    On a busy machine the form can remount while the password is typed, after the email passed
+    its check: the email is checked again before Continue.
+    """
+    email_field = page.get_by_label("Email address")
+    for _ in range(5):
+        settled_fill(email_field, email)
+        settled_fill(page.get_by_label("Password", exact=True), password)
+        if email_field.input_value() == email:
+            break
+    expect(email_field).to_have_value(email)
     continue_button(page)
 
 
