@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -195,23 +196,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     rank: dict[Path, int] = {}
     for item in items:
         rank[item.path] = min(rank.get(item.path, len(LONGEST) + 2), module_rank(item))
+    # Among the rest, the modules with the most tests first (many parametrised cases add up),
+    # so the last to start are the ones with a few short tests.
+    size = Counter(item.path for item in items)
     position = {id(item): index for index, item in enumerate(items)}
-    items.sort(key=lambda item: (rank[item.path], position[id(item)]))
+    items.sort(
+        key=lambda item: (
+            rank[item.path],
+            -size[item.path] if rank[item.path] == len(LONGEST) + 2 else 0,
+            position[id(item)],
+        )
+    )
 
 
 LONGEST = tuple(
     Path(__file__).parent / name
     for name in (
         "e2e/test_browser_ui.py",  # 150 s
-        "state/test_state_at_rest.py",  # 55 s, and no frontend: it runs while one is exported
+        "state/test_state_at_rest.py",  # 55 s
         "e2e/test_emulator_browser.py",  # 100 s
-        "e2e/test_emulator_account.py",  # 100 s
         "bench/test_bench_smoke.py",  # 45 s
         "core/test_embedded_mongo.py",  # 45 s
+        "e2e/test_emulator_account.py",  # 100 s
     )
 )
 """The modules that take longest (one worker's seconds in a parallel run), in the order they
-start."""
+start. The first four start at once, one per worker; two of them need no compiled frontend, so
+they use the CPU while the first browser module exports it and the second waits for it."""
 
 
 def module_rank(item: pytest.Item) -> int:
