@@ -19,6 +19,7 @@ import httpx
 import pytest
 import redis
 from pymongo import MongoClient
+from reflex.utils.token_manager import RedisTokenManager
 
 from bench.uiload import AppNames, TabSession, Users, close_all, make_sessions, open_all
 from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
@@ -95,8 +96,15 @@ def test_a_tab_reconnecting_to_the_other_worker_shows_nothing_until_it_loads_the
             async with asyncio.timeout(10):
                 while b"loaded" not in stored_status(tab):  # noqa: ASYNC110 - polling Redis
                     await asyncio.sleep(0.05)
-        # Every tab reconnects, with the same client token, to the other worker.
+        # Every tab reconnects, with the same client token, to the other worker...
         for i, tab in enumerate(tabs):
+            await tab.close()
+            # ...once its worker has handled the disconnect: a connect that wins that race is a
+            # duplicate tab to Reflex, which gives it a new token (not what this test is about).
+            record = f"{RedisTokenManager._token_socket_record_prefix}{tab.client_token}"
+            async with asyncio.timeout(10):
+                while store.exists(record):  # noqa: ASYNC110 - polling Redis
+                    await asyncio.sleep(0.05)
             await tab.connect([b.url, a.url][i % 2])
             # The other worker read the tab's loaded state from Redis, and started it over: a
             # new socket sees nothing until it verifies a fresh session token (issue 19, item 9).
