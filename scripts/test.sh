@@ -39,6 +39,8 @@ ruff format --check .
 mypy_log="$(mktemp)"
 mypy clerk_fullstack tests >"$mypy_log" 2>&1 &
 mypy_pid=$!
+# However the script ends (a failed Biome check exits early), mypy stops and its log goes.
+trap 'kill "$mypy_pid" 2>/dev/null || true; rm -f "$mypy_log"' EXIT
 # Biome (pinned in tools/biome) formats and lints the app's JavaScript asset.
 biome_stamp="tools/biome/node_modules/.installed-$(sha256sum tools/biome/package-lock.json | cut -c1-16)"; [ -f "$biome_stamp" ] || { npm ci --prefix tools/biome --no-audit --no-fund && touch "$biome_stamp"; }
 tools/biome/node_modules/.bin/biome check --config-path tools/biome clerk_fullstack/clerk/token_sender.js
@@ -57,7 +59,6 @@ fi
 mypy_status=0
 wait "$mypy_pid" || mypy_status=$?
 cat "$mypy_log"
-rm -f "$mypy_log"
 if [ "$mypy_status" != 0 ]; then
     echo "mypy found type errors (above)." >&2
     [ "$status" != 0 ] || status=$mypy_status
