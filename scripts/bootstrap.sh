@@ -21,11 +21,12 @@ fi
 stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$REQUIREMENTS")"
 if [ ! -f "$stamp" ]; then
     # uv (pinned in requirements.txt) installs the same pins in seconds where pip takes most of a
-    # minute; pip is the fallback if uv cannot be had or cannot reach the index.
+    # minute; pip is the fallback if uv cannot be had or cannot reach the index. Like pip, uv
+    # trusts the system's certificates (a proxy's own CA, say), not only its bundled ones.
     uv_pin="$(grep -E '^uv==' requirements.txt)"
     if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check "$uv_pin" &&
-        .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python \
-            -r "$REQUIREMENTS"; }; then
+        .venv/bin/uv pip install --quiet --system-certs --compile-bytecode \
+            --python .venv/bin/python -r "$REQUIREMENTS"; }; then
         echo "uv could not install the requirements; installing them with pip instead." >&2
         .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
     fi
