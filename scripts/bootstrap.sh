@@ -16,20 +16,36 @@ fi
 
 cd "$ROOT"
 if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
+    # Without pip at first: seeding it (ensurepip) takes 5 s, and uv installs the pinned pip
+    # with the rest. A Python whose venv module cannot seed pip (Debian without python3-venv)
+    # still makes a venv this way.
+    "$PYTHON" -m venv --without-pip .venv
 fi
 stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$REQUIREMENTS")"
 if [ ! -f "$stamp" ]; then
     # uv (pinned in requirements.txt) installs the same pins in seconds where pip takes most of a
     # minute; pip is the fallback if uv cannot be had or cannot reach the index. Like pip, uv
     # trusts the system's certificates (a proxy's own CA, say), not only its bundled ones.
+    pip=(--quiet --disable-pip-version-check)
     uv_pin="$(grep -E '^uv==' requirements.txt)"
-    if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check "$uv_pin" &&
-        .venv/bin/uv pip install --quiet --system-certs --compile-bytecode \
-            --python .venv/bin/python -r "$REQUIREMENTS"; }; then
+    venv_pip() {  # the venv's own pip, seeded by ensurepip if it has none yet
+        [ -x .venv/bin/pip ] || .venv/bin/python -m ensurepip --upgrade >/dev/null || {
+            echo "No pip for .venv: install pip for $PYTHON (Debian: apt install python3-venv)." >&2
+            return 1
+        }
+        .venv/bin/python -m pip install "${pip[@]}" "$@"
+    }
+    # uv itself: with this Python's pip (`--python`, pip >= 22.3), else with the venv's.
+    get_uv() {
+        [ ! -x .venv/bin/pip ] && "$PYTHON" -m pip --python .venv/bin/python install "${pip[@]}" \
+            "$uv_pin" 2>/dev/null || venv_pip "$uv_pin"
+    }
+    if ! { get_uv && .venv/bin/uv pip install --quiet --system-certs --compile-bytecode \
+        --python .venv/bin/python -r "$REQUIREMENTS"; }; then
         echo "uv could not install the requirements; installing them with pip instead." >&2
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+        venv_pip -r "$REQUIREMENTS"
     fi
+    unset -f venv_pip get_uv
     touch "$stamp"
 fi
 
