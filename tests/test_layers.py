@@ -166,3 +166,36 @@ def test_the_app_module_wires_the_emulator_in_with_one_call() -> None:
         and node.func.id == "serve_in"
     ]
     assert len(doors) == 1
+
+
+def reachable(module: str) -> set[str]:
+    """Every `clerk_fullstack` module that importing `module` loads (itself included)."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(GRAPH.get(current, ()))
+    return seen
+
+
+SIGNATURES = "clerk_fullstack.webhooks.signatures"
+
+
+def test_svix_is_loaded_by_the_webhook_checks_alone() -> None:
+    """Only `webhooks/signatures.py` (and the emulator, which signs its deliveries) imports
+    `svix`, a third of a second to load: the sync command and the missing-user fetch, which read
+    Clerk's user objects too, start without it."""
+    importers = {
+        module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "svix")
+        or (
+            isinstance(node, ast.Import) and any(a.name.split(".")[0] == "svix" for a in node.names)
+        )
+    }
+    assert importers == {SIGNATURES, "clerk_fullstack.local_clerk.delivery"}
+    for entry in ("clerk_fullstack.sync.__main__", "clerk_fullstack.users.missing"):
+        assert SIGNATURES not in reachable(entry), f"{entry} loads {SIGNATURES}"

@@ -19,12 +19,10 @@ from clerk_fullstack.webhooks.events import (
     UserCreated,
     UserDeleted,
     UserUpdated,
-    check_timestamp,
     describe,
     parse_event,
-    signed_headers,
-    verify_webhook,
 )
+from clerk_fullstack.webhooks.signatures import check_timestamp, signed_headers, verify_webhook
 
 logger = logging.getLogger(__name__)
 

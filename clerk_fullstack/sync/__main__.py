@@ -54,7 +54,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--force",
         action="store_true",
-        help=f"with --delete-missing: delete even more than {guards.MAX_DELETE_SHARE:.0%} "
+        # argparse formats help with %: a literal percent sign is written %%.
+        help=f"with --delete-missing: delete even more than {guards.MAX_DELETE_SHARE * 100:.0f}%% "
         "of the stored users",
     )
     parser.add_argument(

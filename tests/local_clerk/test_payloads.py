@@ -19,8 +19,8 @@ from clerk_fullstack.webhooks.events import (
     UserDeleted,
     UserUpdated,
     parse_event,
-    verify_webhook,
 )
+from clerk_fullstack.webhooks.signatures import verify_webhook
 from tests.helpers.payloads import DOCUMENTED_USER_CREATED
 
 USER = LocalUser(

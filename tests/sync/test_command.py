@@ -7,6 +7,7 @@ import io
 import pytest
 
 from clerk_fullstack.core.settings import encode_publishable_key
+from clerk_fullstack.sync import guards
 from clerk_fullstack.sync.__main__ import parse_args
 from clerk_fullstack.sync.apply import Summary
 from clerk_fullstack.sync.output import Progress, summary_lines
@@ -58,6 +59,15 @@ async def test_an_unreachable_database_fails_with_a_reason() -> None:
     assert status == 1
     assert "Sync failed: Database unavailable" in err
     assert out == ""
+
+
+async def test_help_lists_every_option() -> None:
+    status, out, err = await run_command("--help")
+    assert (status, err) == (0, "")
+    assert out.startswith("usage:")
+    share = f"{guards.MAX_DELETE_SHARE:.0%}"
+    for option in ("--dry-run", "--delete-missing", "--since", f"more than {share} of the stored"):
+        assert option in " ".join(out.split())
 
 
 @pytest.mark.unit
