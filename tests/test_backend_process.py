@@ -66,6 +66,21 @@ def test_cors_grants_only_the_frontend(backend: AppProcess) -> None:
     assert "access-control-allow-origin" not in simple.headers
 
 
+def test_another_method_is_a_json_405_and_a_preflight_still_passes(backend: AppProcess) -> None:
+    """In the real stack too: the preflight (above) is the CORS middleware's, a plain `OPTIONS`
+    or any other method the routes' 405."""
+    for method, path, allowed in (
+        ("POST", "/user/favoriteColor", "GET, HEAD"),
+        ("OPTIONS", "/user/favoriteColor", "GET, HEAD"),
+        ("GET", "/webhooks", "POST"),
+    ):
+        response = httpx.request(method, f"{backend.url}{path}", timeout=10)
+        assert response.status_code == 405, (method, path)
+        assert response.headers["allow"] == allowed
+        assert response.json()["reason"] == "method-not-allowed"
+    assert httpx.get(f"{backend.url}/nowhere", timeout=10).status_code == 404
+
+
 def test_database_down_means_503_then_success(
     backend: AppProcess, child_database: ChildServer
 ) -> None:

@@ -19,7 +19,7 @@ from clerk_fullstack.api.health import health
 from clerk_fullstack.api.responses import app_error_handler
 from clerk_fullstack.api.users import favorite_color
 from clerk_fullstack.api.webhooks import receive_webhook
-from clerk_fullstack.core.errors import AppError
+from clerk_fullstack.core.errors import AppError, MethodNotAllowedError
 
 
 class API:
@@ -40,15 +40,17 @@ class RoutesFirst:
     """ASGI middleware: an HTTP request for one of `routes` is answered there, with an `AppError`
     as its JSON error; any other request, websocket and lifespan event goes on to `app`.
 
-    "One of `routes`" means path and method: `app` is mounted after them, as Reflex mounted it
-    behind a `Starlette` transformer, so another method on one of our paths is `app`'s to answer
-    (404), not a 405. An unexpected error is a plain-text 500 sent from inside Reflex's CORS
-    middleware, so it carries the CORS headers as any other answer does, then propagates.
+    "One of `routes`" means the path: another method there is a JSON 405 naming the ones served
+    (`Allow`), as every refused request gets a JSON reason; a CORS preflight is answered before
+    (Reflex's CORS middleware). An unexpected error is a plain-text 500 sent from inside Reflex's
+    CORS middleware, so it carries the CORS headers as any other answer does, then propagates.
     """
 
     def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
         self.app = app
-        router = Router(routes=[*routes, Mount("", app=app)])
+        routes = list(routes)
+        refusals = [refuse_other_methods(route) for route in routes if isinstance(route, Route)]
+        router = Router(routes=[*routes, *refusals, Mount("", app=app)])
         handled = ExceptionMiddleware(router, handlers={AppError: app_error_handler})
         self.http = ServerErrorMiddleware(handled)
 
@@ -57,6 +59,23 @@ class RoutesFirst:
             await self.http(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+class OtherMethods:
+    """ASGI app for a route's path and any method, put after the route: the router takes the
+    first full match, so only the methods the route does not serve get here, and a 405."""
+
+    def __init__(self, route: Route) -> None:
+        self.path = route.path
+        self.allowed = route.methods or set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise MethodNotAllowedError(scope["method"], self.path, self.allowed)
+
+
+def refuse_other_methods(route: Route) -> Route:
+    """A route for `route`'s path and every method (an ASGI app, so Starlette sets none)."""
+    return Route(route.path, OtherMethods(route), include_in_schema=False)
 
 
 def build_api() -> API:

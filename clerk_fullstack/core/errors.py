@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 ECHO_LIMIT = 64
@@ -79,6 +80,18 @@ class PayloadTooLargeError(WebhookError):
 
     status_code = 413
     reason = "payload-too-large"
+
+
+class MethodNotAllowedError(AppError):
+    """A method the path does not serve (`POST /user/favoriteColor`, `GET /webhooks`)."""
+
+    status_code = 405
+    reason = "method-not-allowed"
+
+    def __init__(self, method: str, path: str, allowed: Iterable[str]) -> None:
+        methods = ", ".join(sorted(allowed))
+        super().__init__(f"{clip(method)} is not served at {path}; use {methods}")
+        self.headers = {"Allow": methods}
 
 
 class DatabaseUnavailableError(AppError):

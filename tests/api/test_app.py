@@ -50,12 +50,34 @@ def test_a_route_renders_its_app_error_as_json(env: pytest.MonkeyPatch) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_another_method_on_a_route_s_path_is_the_wrapped_app_s_to_answer() -> None:
-    """As when Reflex mounted the routes' Starlette app: its 404, not a 405 from the route."""
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/user/favoriteColor", "GET, HEAD"),
+        ("DELETE", "/user/favoriteColor", "GET, HEAD"),
+        ("GET", "/webhooks", "POST"),
+        ("PUT", "/webhooks", "POST"),
+        ("POST", "/api/health", "GET, HEAD"),
+    ],
+)
+def test_another_method_on_a_route_s_path_is_a_json_405(
+    method: str, path: str, allowed: str
+) -> None:
+    response = behind_the_api([]).request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.json() == {
+        "success": False,
+        "message": f"{method!r} is not served at {path}; use {allowed}",
+        "reason": "method-not-allowed",
+    }
+
+
+def test_a_head_request_is_served_and_other_paths_stay_the_wrapped_app_s() -> None:
     client = behind_the_api([])
-    assert client.post("/user/favoriteColor").status_code == 404
-    assert client.get("/webhooks").status_code == 404
+    assert client.head("/api/health").status_code != 405
     assert client.get("/api/health/", follow_redirects=False).status_code == 404
+    assert client.post("/user/favoriteColor/more").status_code == 404
 
 
 def test_an_unexpected_error_is_a_plain_500_that_keeps_the_cors_headers() -> None:
