@@ -195,7 +195,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
     rank: dict[Path, int] = {}
     for item in items:
-        rank[item.path] = min(rank.get(item.path, len(LONGEST) + 2), module_rank(item))
+        rank[item.path] = min(rank.get(item.path, REST), module_rank(item))
     # Among the rest, the modules with the most tests first (many parametrised cases add up),
     # so the last to start are the ones with a few short tests.
     size = Counter(item.path for item in items)
@@ -203,7 +203,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(
         key=lambda item: (
             rank[item.path],
-            -size[item.path] if rank[item.path] == len(LONGEST) + 2 else 0,
+            -size[item.path] if rank[item.path] == REST else 0,
             position[id(item)],
         )
     )
@@ -223,6 +223,8 @@ LONGEST = tuple(
 """The modules that take longest (one worker's seconds in a parallel run), in the order they
 start. The first four start at once, one per worker; two of them need no compiled frontend, so
 they use the CPU while the first browser module exports it and the second waits for it."""
+REST = len(LONGEST) + 2
+"""`module_rank` of a module that is not long, starts no browser and is not slow."""
 
 
 def module_rank(item: pytest.Item) -> int:
@@ -237,7 +239,7 @@ def module_rank(item: pytest.Item) -> int:
         return LONGEST.index(item.path)
     if item.get_closest_marker("browser"):
         return len(LONGEST)
-    return len(LONGEST) + (1 if item.get_closest_marker("slow") else 2)
+    return len(LONGEST) + 1 if item.get_closest_marker("slow") else REST
 
 
 # Clerk's UI waits on real HTTP round trips (a password hash, a first compile in dev): give every

@@ -74,10 +74,10 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(tree: ast.Module) -> set[str]:
     """Every `clerk_fullstack` module this file imports, at the top or inside functions."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.split(".")[0] != "clerk_fullstack":
                 continue
@@ -90,8 +90,10 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
-MODULES = {module_name(p) for p in PACKAGE.rglob("*.py")}
-GRAPH = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
+TREES = {module_name(p): ast.parse(p.read_text()) for p in PACKAGE.rglob("*.py")}
+"""Each module of the package, parsed once."""
+MODULES = set(TREES)
+GRAPH = {module: imports_of(tree) for module, tree in TREES.items()}
 
 
 @pytest.mark.parametrize("module", sorted(GRAPH))
@@ -157,10 +159,9 @@ def test_only_the_app_module_wires_the_emulator_in(module: str) -> None:
 
 
 def test_the_app_module_wires_the_emulator_in_with_one_call() -> None:
-    tree = ast.parse((PACKAGE / "clerk_fullstack.py").read_text())
     doors = [
         node
-        for node in ast.walk(tree)
+        for node in ast.walk(TREES[APP])
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "serve_in"
@@ -188,9 +189,9 @@ def test_svix_is_loaded_by_the_webhook_checks_alone() -> None:
     `svix`, a third of a second to load: the sync command and the missing-user fetch, which read
     Clerk's user objects too, start without it."""
     importers = {
-        module_name(path)
-        for path in PACKAGE.rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
+        module
+        for module, tree in TREES.items()
+        for node in ast.walk(tree)
         if (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "svix")
         or (
             isinstance(node, ast.Import) and any(a.name.split(".")[0] == "svix" for a in node.names)
