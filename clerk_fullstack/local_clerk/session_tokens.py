@@ -44,9 +44,10 @@ def issue_session_token(
         "sub": user_id,
         "v": 2,
     }
+    # The key object, not its PEM: PyJWT would parse (and check) a PEM again on every call.
     return jwt.encode(
         claims,
-        key.private_pem,
+        key.private_key,
         algorithm="RS256",
         headers={"kid": key.kid, "typ": "JWT", "cat": SESSION_TOKEN_CATEGORY},
     )

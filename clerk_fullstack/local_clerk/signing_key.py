@@ -36,7 +36,7 @@ class LocalSigningKey:
 
     @property
     def private_pem(self) -> bytes:
-        """The private key as PKCS#8 PEM, the form PyJWT signs with."""
+        """The private key as PKCS#8 PEM, as it is kept in the data folder."""
         return self.private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -55,6 +55,19 @@ def test_tokens_live_60_s_as_clerks_unless_the_emulator_is_told_otherwise(
         assert claims["exp"] - claims["iat"] == lifetime
 
 
+def test_tokens_are_signed_with_the_loaded_key_not_its_pem(
+    key: LocalSigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PEM is parsed and its RSA key checked again by PyJWT (50 ms of CPU here, per token);
+    # the loaded key object signs in about 1 ms.
+    def no_pem(self: LocalSigningKey) -> bytes:
+        raise AssertionError("the PEM was used to sign a token")
+
+    monkeypatch.setattr(LocalSigningKey, "private_pem", property(no_pem))
+    token = issue(key)
+    assert jwt.decode(token, key.private_key.public_key(), algorithms=["RS256"])["sub"]
+
+
 def test_claims_are_clerks_v2_session_claims(key: LocalSigningKey) -> None:
     now = int(time.time())
     claims = jwt.decode(issue(key, now=now), options={"verify_signature": False})
