@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -78,5 +79,11 @@ def new_private_key_pem() -> bytes:
 
 def load_signing_key(directory: Path) -> LocalSigningKey:
     """The emulator's signing key from `directory`, generated on first run."""
-    pem = read_or_create(directory / SIGNING_KEY_FILE, new_private_key_pem)
+    return parsed_signing_key(read_or_create(directory / SIGNING_KEY_FILE, new_private_key_pem))
+
+
+@functools.lru_cache(maxsize=8)
+def parsed_signing_key(pem: bytes) -> LocalSigningKey:
+    """`LocalSigningKey.from_pem`, once per key in a process: parsing checks the RSA key, about
+    50 ms of CPU, and the same file is read again by each emulator made in the process."""
     return LocalSigningKey.from_pem(pem)

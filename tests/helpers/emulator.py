@@ -18,7 +18,8 @@ import pytest
 from starlette.routing import Mount
 
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
-from clerk_fullstack.core.local_instance import ROUTE_PREFIX
+from clerk_fullstack.core.local_instance import ROUTE_PREFIX, directory
+from clerk_fullstack.core.settings import get_settings
 from clerk_fullstack.local_clerk import in_app
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
@@ -28,7 +29,7 @@ from clerk_fullstack.server.startup import reset_caches
 from clerk_fullstack.users.clerk_api import ClerkUsersAPI
 from clerk_fullstack.users.models import DeletedUser, User
 from tests.helpers.clerk_frontend import FrontendAPI
-from tests.helpers.local_clerk import serve_http, use_local_mode
+from tests.helpers.local_clerk import seed_signing_key, serve_http, use_local_mode
 from tests.helpers.ports import free_port
 from tests.helpers.real_http import rest_api
 from tests.helpers.tokens import TEST_FRONTEND
@@ -162,6 +163,7 @@ async def emulator(
     """The app in local mode (no Clerk keys) on a real port, with a clean database."""
     port = free_port()
     use_local_mode(env, tmp_path, backend_port=port)
+    seed_signing_key(directory(get_settings()))
     mounted = in_app.emulator_app()
     async with (
         emulator_lifespan(mounted),

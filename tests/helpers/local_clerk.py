@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,12 +17,17 @@ from granian.server.embed import Server
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from clerk_fullstack.core.files import write_private
 from clerk_fullstack.core.local_instance import emulator_config
 from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.instance import LocalClerk
 from clerk_fullstack.local_clerk.requests import OriginPolicy, loopback_origins
 from clerk_fullstack.local_clerk.server import build_emulator
-from clerk_fullstack.local_clerk.signing_key import load_signing_key
+from clerk_fullstack.local_clerk.signing_key import (
+    SIGNING_KEY_FILE,
+    load_signing_key,
+    new_private_key_pem,
+)
 from clerk_fullstack.local_clerk.store import UserStore
 from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.ports import free_port
@@ -34,6 +40,21 @@ CLERK_VARIABLES = (
     "CLERK_JWT_KEY",
     "CLERK_API_URL",
 )
+
+
+@functools.cache
+def shared_signing_key_pem() -> bytes:
+    """One RSA key for the emulators a test process makes: generating one costs about 80 ms of
+    CPU. The key's own tests (`test_signing_key.py`) generate theirs in empty folders."""
+    return new_private_key_pem()
+
+
+def seed_signing_key(folder: Path) -> None:
+    """Put the shared key in an emulator's data folder, as if it had made it there."""
+    path = folder / SIGNING_KEY_FILE
+    if not path.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(path, shared_signing_key_pem())
 
 
 def use_local_mode(
@@ -93,6 +114,7 @@ def standalone_clerk(
     """An emulator on its own data folder, made as `python -m clerk_fullstack.local_clerk`
     makes it (no app settings involved)."""
     config = emulator_config(folder, "http://127.0.0.1:4010")
+    seed_signing_key(folder)
     return LocalClerk(
         store=UserStore(folder, clock=clock),
         signing_key=load_signing_key(folder),

@@ -14,6 +14,7 @@ from clerk_fullstack.local_clerk import in_app
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.local_clerk import (
     asgi_client,
+    seed_signing_key,
     standalone_clerk,
     standalone_emulator,
     use_local_mode,
@@ -42,6 +43,7 @@ FORM = {"email_address": "ada@example.org", "password": "correct horse battery"}
 def data_dir(env: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Local mode; webhooks would go to a closed port (these tests only look at the emulator)."""
     use_local_mode(env, tmp_path, backend_port=free_port())
+    seed_signing_key(tmp_path / "local_clerk")
     yield tmp_path / "local_clerk"
     webhooks = in_app.get_local_clerk().webhooks
     assert webhooks is not None

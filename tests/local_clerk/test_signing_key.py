@@ -13,7 +13,11 @@ from svix.webhooks import Webhook
 from clerk_fullstack.auth.jwks import parse_jwks
 from clerk_fullstack.core.files import read_or_create_secret
 from clerk_fullstack.core.local_instance import new_secret_key, new_webhook_secret
-from clerk_fullstack.local_clerk.signing_key import SIGNING_KEY_FILE, load_signing_key
+from clerk_fullstack.local_clerk.signing_key import (
+    SIGNING_KEY_FILE,
+    load_signing_key,
+    parsed_signing_key,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -24,6 +28,15 @@ def test_the_key_is_generated_once_and_reused(tmp_path: Path) -> None:
     assert first.kid == second.kid
     assert first.private_pem == second.private_pem
     assert (tmp_path / SIGNING_KEY_FILE).exists()
+
+
+def test_a_key_file_read_again_is_not_parsed_again(tmp_path: Path) -> None:
+    # Parsing checks the RSA key (about 50 ms of CPU): each emulator made reads the file again.
+    parsed_signing_key.cache_clear()
+    first = load_signing_key(tmp_path)
+    assert load_signing_key(tmp_path) is first
+    assert parsed_signing_key.cache_info().hits == 1
+    assert load_signing_key(tmp_path / "other").kid != first.kid
 
 
 def test_key_files_are_readable_by_the_owner_only(tmp_path: Path) -> None:
