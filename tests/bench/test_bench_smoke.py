@@ -20,3 +20,13 @@ def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> Non
         assert row in table
     lost_row = next(line for line in table.splitlines() if line.startswith("| ingest lost"))
     assert "| 0/0/0 | 0/0/0 |" in lost_row  # ours and the baseline: nothing lost or duplicated
+
+
+def test_db_ceiling_stores_every_user_through_the_apps_flush() -> None:
+    result = run_python(
+        ["bench/db_ceiling.py", "--events", "40", "--batches", "8", "--in-flight", "1,2"],
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]  # it exits 1 on a user not stored
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| 8 |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["1", "2"]
