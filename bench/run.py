@@ -475,7 +475,7 @@ SMOKE: dict[str, object] = {
     "route_users": 50,
     "tok_n": 300,
     "tok_repeats": 2,
-    "scale": "1,2",
+    "scale": "2",
     "scale_users": 150,
     "scale_duration": 2,
 }
