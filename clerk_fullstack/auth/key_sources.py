@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from clerk_fullstack.auth.jwks import parse_jwks
 from clerk_fullstack.core.errors import KeysUnavailableError, TokenVerificationError, clip
 from clerk_fullstack.core.errors import TokenErrorReason as Reason
+from clerk_fullstack.core.tls import client_tls
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,9 @@ class JWKSKeySource:
         self.fetch_count += 1
         self._attempted_at = self._clock()
         try:
-            async with httpx.AsyncClient(transport=self._transport, timeout=5.0) as client:
+            async with httpx.AsyncClient(
+                transport=self._transport, timeout=5.0, verify=client_tls()
+            ) as client:
                 response = await client.get(self.url, headers=self._headers)
             response.raise_for_status()
             keys = parse_jwks(response.json())

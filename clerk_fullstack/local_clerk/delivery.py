@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from svix.webhooks import Webhook
 
+from clerk_fullstack.core.tls import client_tls
 from clerk_fullstack.local_clerk.outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,9 @@ class WebhookSender:
         body = json.dumps(event, separators=(",", ":"))
         event_type = str(event.get("type"))
         delays = (0.0, *self.retry_delays)
-        async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
+        async with httpx.AsyncClient(
+            transport=self._transport, timeout=self._timeout, verify=client_tls()
+        ) as client:
             for attempt in range(first_attempt, len(delays) + 1):
                 delay = wait if attempt == first_attempt else delays[attempt - 1]
                 if delay:

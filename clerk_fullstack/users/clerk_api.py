@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import httpx
 
+from clerk_fullstack.core.tls import client_tls
+
 MAX_PAGE_SIZE = 500
 """Clerk's largest `limit` for `GET /v1/users`."""
 MAX_ATTEMPTS = 5
@@ -112,6 +114,7 @@ class ClerkUsersAPI:
             headers={"authorization": f"Bearer {secret_key}"},
             timeout=timeout,
             transport=transport,
+            verify=client_tls(),
         )
         self._sleep = sleep
         self._deadline = deadline
