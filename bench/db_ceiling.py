@@ -32,18 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common
+import uiload
 from vendor.harness import webhooks as harness_webhooks
 
 if TYPE_CHECKING:
     from clerk_fullstack.users.profile import UserProfile
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (SecantusDB runs in one process)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / HZ
 
 
 def new_profiles(count: int) -> list[UserProfile]:
@@ -74,9 +67,9 @@ async def measure(events: int, batch: int, in_flight: int, db_pid: int) -> dict[
             outcomes = await service._create_many(chunk)
             stored += sum(1 for o in outcomes if o is service.SyncResult.CREATED)
 
-    cpu0, t0 = cpu_seconds(db_pid), time.perf_counter()
+    cpu0, t0 = uiload.tree_cpu_s([db_pid]), time.perf_counter()
     await asyncio.gather(*(lane() for _ in range(in_flight)))
-    seconds, db_cpu = time.perf_counter() - t0, cpu_seconds(db_pid) - cpu0
+    seconds, db_cpu = time.perf_counter() - t0, uiload.tree_cpu_s([db_pid]) - cpu0
     if stored != events:
         raise RuntimeError(f"stored {stored} of {events} users")
     return {"events_per_s": events / seconds, "db_cpu_us": db_cpu / events * 1e6}
