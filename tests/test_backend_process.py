@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created, user_deleted, user_updated
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def get_color(backend: AppProcess, token: str, **headers: str) -> httpx.Response:
-    return httpx.get(
+    return http_client.get(
         f"{backend.url}/user/favoriteColor",
         headers={"Authorization": f"Bearer {token}", **headers},
         timeout=10,
@@ -62,7 +63,9 @@ def test_cors_grants_only_the_frontend(backend: AppProcess) -> None:
     assert allowed.headers["access-control-allow-credentials"] == "true"
     denied = preflight("https://evil.example")
     assert "access-control-allow-origin" not in denied.headers
-    simple = httpx.get(f"{backend.url}/api/health", headers={"Origin": "https://evil.example"})
+    simple = http_client.get(
+        f"{backend.url}/api/health", headers={"Origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in simple.headers
 
 
@@ -74,11 +77,11 @@ def test_another_method_is_a_json_405_and_a_preflight_still_passes(backend: AppP
         ("OPTIONS", "/user/favoriteColor", "GET, HEAD"),
         ("GET", "/webhooks", "POST"),
     ):
-        response = httpx.request(method, f"{backend.url}{path}", timeout=10)
+        response = http_client.request(method, f"{backend.url}{path}", timeout=10)
         assert response.status_code == 405, (method, path)
         assert response.headers["allow"] == allowed
         assert response.json()["reason"] == "method-not-allowed"
-    assert httpx.get(f"{backend.url}/nowhere", timeout=10).status_code == 404
+    assert http_client.get(f"{backend.url}/nowhere", timeout=10).status_code == 404
 
 
 def test_database_down_means_503_then_success(
@@ -93,7 +96,7 @@ def test_database_down_means_503_then_success(
             "message": "Database unavailable, try again later.",  # never the driver's error
             "reason": "database-unavailable",
         }
-        assert httpx.get(f"{backend.url}/api/health").status_code == 503
+        assert http_client.get(f"{backend.url}/api/health").status_code == 503
     finally:
         child_database.start()
     deadline = time.monotonic() + 30
@@ -103,7 +106,7 @@ def test_database_down_means_503_then_success(
             break
         time.sleep(0.5)
     assert retry.status_code == 200
-    assert httpx.get(f"{backend.url}/api/health").json()["database"] is True
+    assert http_client.get(f"{backend.url}/api/health").json()["database"] is True
 
 
 def test_the_real_backend_answers_a_stalled_body_with_408_and_closes(backend: AppProcess) -> None:
@@ -147,7 +150,7 @@ async def test_stalled_bodies_do_not_keep_a_signed_delivery_out(
 
 def test_the_real_backend_rejects_a_malformed_signature_with_400(backend: AppProcess) -> None:
     body, headers = signed_webhook(user_created("user_proc_bad"))
-    response = httpx.post(
+    response = http_client.post(
         f"{backend.url}/webhooks",
         content=body,
         headers={**headers, "svix-signature": "garbage"},

@@ -14,6 +14,7 @@ import pytest
 
 from clerk_fullstack.server.startup import reset_caches
 from clerk_fullstack.users import service as users
+from tests.helpers import http_client
 from tests.helpers.emulator import Emulator, emulator, stored_user, stored_users
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.payloads import user_created
@@ -46,7 +47,7 @@ async def app(clerk: ClerkDouble, clean_db: None) -> AsyncIterator[httpx.AsyncCl
     """The REST routes on a real port."""
     async with (
         serve_http(rest_api()) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as client,
+        http_client.async_client(base_url=url, timeout=30) as client,
     ):
         yield client
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pymongo import MongoClient
 
@@ -18,6 +17,7 @@ from clerk_fullstack.core import db
 from clerk_fullstack.core.embedded_mongo import ensure_embedded_server
 from clerk_fullstack.core.settings import load_settings
 from tests.conftest import COMMAND_ENV
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.payloads import user_created
 from tests.helpers.ports import free_port
@@ -112,12 +112,14 @@ def test_dev_backend_keeps_users_across_restarts(tmp_path: Path, signing_key: Si
     backend.start()
     try:
         assert deliver(backend.url, user_created("user_dev")).status_code == 200
-        color = httpx.get(f"{backend.url}/user/favoriteColor", headers=token).json()["payload"]
+        color = http_client.get(f"{backend.url}/user/favoriteColor", headers=token).json()[
+            "payload"
+        ]
     finally:
         backend.stop()
     backend.start()  # what a hot reload does to the backend process
     try:
-        again = httpx.get(f"{backend.url}/user/favoriteColor", headers=token)
+        again = http_client.get(f"{backend.url}/user/favoriteColor", headers=token)
         assert again.json()["payload"] == color
     finally:
         backend.stop()
@@ -144,18 +146,20 @@ def test_a_backend_whose_embedded_database_cannot_start_serves_503_until_it_can(
         }
         delivery = user_created("user_embedded_late")
         for response in (
-            httpx.get(f"{backend.url}/api/health"),
+            http_client.get(f"{backend.url}/api/health"),
             deliver(backend.url, delivery, msg_id="msg_embedded_late"),
         ):
             assert (response.status_code, response.json()) == (503, unavailable)
         blocker.unlink()
         deadline = time.monotonic() + 60
-        while httpx.get(f"{backend.url}/api/health").status_code != 200:
+        while http_client.get(f"{backend.url}/api/health").status_code != 200:
             assert time.monotonic() < deadline, "the embedded database never came up"
             time.sleep(0.25)
         assert deliver(backend.url, delivery, msg_id="msg_embedded_late").status_code == 200
         token = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_embedded_late')}"}
-        assert httpx.get(f"{backend.url}/user/favoriteColor", headers=token).status_code == 200
+        assert (
+            http_client.get(f"{backend.url}/user/favoriteColor", headers=token).status_code == 200
+        )
     finally:
         backend.stop()
         if (blocker / "pid").exists():

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser
 from pymongo import MongoClient
 
 from tests.deploy.conftest import ARTIFACTS
+from tests.helpers import http_client
 from tests.helpers.app_process import REFLEX, AppProcess
 from tests.helpers.browser import shown_color, sign_up
 from tests.helpers.caddy import caddy
@@ -106,11 +106,11 @@ def site(
 
 
 def test_the_proxy_serves_the_frontend_and_spreads_the_backend_routes(site: Site) -> None:
-    assert httpx.get(f"{site.url}/", timeout=10).status_code == 200
-    assert httpx.get(f"{site.url}/my-favorite-color", timeout=10).status_code == 200
+    assert http_client.get(f"{site.url}/", timeout=10).status_code == 200
+    assert http_client.get(f"{site.url}/my-favorite-color", timeout=10).status_code == 200
     for _ in range(4):
-        assert httpx.get(f"{site.url}/api/health", timeout=10).json()["database"] is True
-        assert httpx.get(f"{site.url}/ping", timeout=10).status_code == 200
+        assert http_client.get(f"{site.url}/api/health", timeout=10).json()["database"] is True
+        assert http_client.get(f"{site.url}/ping", timeout=10).status_code == 200
 
 
 def test_sign_up_see_the_color_and_reload_through_the_proxy(site: Site, browser: Browser) -> None:

@@ -10,11 +10,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import TEST_ENV
 from tests.deploy.conftest import ARTIFACTS
+from tests.helpers import http_client
 from tests.helpers.app_process import prod_backend
 from tests.helpers.caddy import caddy
 from tests.helpers.mongo import ChildServer
@@ -51,7 +51,7 @@ def site(child_database: ChildServer, tmp_path_factory: pytest.TempPathFactory) 
 
 def stored(url: str, signing_key: SigningKey, user_id: str) -> bool:
     token = mint_token(signing_key, sub=user_id)
-    response = httpx.get(
+    response = http_client.get(
         f"{url}/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}, timeout=BOUND
     )
     return response.status_code == 200
@@ -80,7 +80,7 @@ def test_a_flood_of_sockets_through_the_proxy_leaves_http_served(
         statuses = [status.split(b" ")[1] for _, status in opened]
         assert statuses.count(b"101") == 384 * 3 // 4
         assert set(statuses) == {b"101", b"503"}
-        assert httpx.get(f"{site}/api/health", timeout=BOUND).status_code == 200
+        assert http_client.get(f"{site}/api/health", timeout=BOUND).status_code == 200
         response = deliver(site, user_created("user_beside_sockets"), timeout=BOUND)
         assert response.status_code == 200, response.text
         assert stored(site, signing_key, "user_beside_sockets")

@@ -22,6 +22,7 @@ from pymongo import MongoClient
 
 from bench.uiload import AppNames, LoadError, TabSession
 from tests.deploy.conftest import ARTIFACTS, backend_settings, mint
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.jwks_server import JWKSServer
 from tests.helpers.mongo import ChildServer, uri_for
@@ -79,12 +80,12 @@ def only(worker: int, workers: list[int]) -> Iterator[None]:
 
 
 def health(backend: AppProcess) -> httpx.Response:
-    return httpx.get(f"{backend.url}/api/health", timeout=10)
+    return http_client.get(f"{backend.url}/api/health", timeout=10)
 
 
 def get_color(backend: AppProcess, user_id: str) -> httpx.Response:
     token = mint(user_id)
-    return httpx.get(
+    return http_client.get(
         f"{backend.url}/user/favoriteColor",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
@@ -132,7 +133,7 @@ def wait_until_ok(backend: AppProcess, worker: int, workers: list[int], path: st
     while True:
         assert backend.process is not None and backend.process.poll() is None, "backend exited"
         with only(worker, workers), contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{backend.url}{path}", timeout=10).status_code == 200:
+            if http_client.get(f"{backend.url}{path}", timeout=10).status_code == 200:
                 return
         assert time.monotonic() < deadline, f"worker {worker}: {path} never answered 200"
         time.sleep(0.25)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 from pymongo import MongoClient
 
 from clerk_fullstack.core.settings import decode_publishable_key
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.browser import (
     SCREENSHOTS,
@@ -131,7 +131,7 @@ def test_the_rest_route_takes_the_emulators_tokens_and_refuses_a_forged_one(
 
     route = f"{site.url}/user/favoriteColor"
     headers = {"authorization": f"Bearer {token}", "origin": site.url}
-    assert httpx.get(route, headers=headers, timeout=10).json()["payload"] == color
+    assert http_client.get(route, headers=headers, timeout=10).json()["payload"] == color
 
     # The same claims and kid, signed with another key: a forgery the signature check catches.
     claims = jwt.decode(token, options={"verify_signature": False})
@@ -142,6 +142,8 @@ def test_the_rest_route_takes_the_emulators_tokens_and_refuses_a_forged_one(
         azp=claims["azp"],
         sid=claims["sid"],
     )
-    refused = httpx.get(route, headers={**headers, "authorization": f"Bearer {forged}"}, timeout=10)
+    refused = http_client.get(
+        route, headers={**headers, "authorization": f"Bearer {forged}"}, timeout=10
+    )
     assert refused.status_code == 401
     assert refused.json()["reason"] == "token-invalid-signature"

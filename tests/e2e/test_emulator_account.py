@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import jwt
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from tests.helpers import http_client
 from tests.helpers.browser import (
     SIGNED_OUT_MESSAGE,
     delete_account,
@@ -111,7 +111,7 @@ def test_tokens_refresh_and_the_page_keeps_loading(
     token = page.evaluate("window.Clerk.session.getToken()")
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] > first["exp"] and claims["exp"] > time.time()
-    answer = httpx.get(
+    answer = http_client.get(
         f"http://127.0.0.1:{app.backend_port}/user/favoriteColor",
         headers={"authorization": f"Bearer {token}", "origin": app.url},
         timeout=10,
@@ -131,7 +131,7 @@ def test_with_webhooks_paused_a_new_user_sees_the_color_on_the_first_load(
     headers = {"Authorization": f"Bearer {secret_key}"}
 
     def pause(paused: bool) -> None:
-        response = httpx.post(outage, json={"webhooks_paused": paused}, headers=headers)
+        response = http_client.post(outage, json={"webhooks_paused": paused}, headers=headers)
         assert response.json() == {"webhooks_paused": paused}, response.text
 
     pause(True)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from tests.helpers import http_client
 from tests.helpers.browser import (
     PASSWORD,
     SIGNED_OUT_MESSAGE,
@@ -76,7 +76,7 @@ def test_sign_up_reload_and_sign_out(app: RunningApp, context: BrowserContext) -
 
 def test_the_favicon_is_served(app: RunningApp) -> None:
     """`assets/` is Reflex's folder for static files; a browser asks for /favicon.ico."""
-    response = httpx.get(f"{app.url}/favicon.ico", timeout=10)
+    response = http_client.get(f"{app.url}/favicon.ico", timeout=10)
     assert response.status_code == 200
     assert response.content == (Path(__file__).parents[2] / "assets" / "favicon.ico").read_bytes()
 

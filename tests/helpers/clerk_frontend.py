@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.helpers import http_client
 from tests.helpers.tokens import TEST_FRONTEND
 
 TEST_CODE = "424242"
@@ -68,7 +69,7 @@ class FrontendAPI:
         self.origin = origin
         self.user_agent = user_agent
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=30)
+        self.http = http or http_client.async_client(timeout=30)
         self.browser_id: str | None = None
         """The development browser id (`dvb_…`), once `dev_browser()` was called."""
         self.client: dict[str, Any] | None = None

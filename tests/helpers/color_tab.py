@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
-
 from clerk_fullstack.state.favorite_color import FavoriteColorState
 from clerk_fullstack.state.lookup import ColorStatus
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.payloads import user_created
 from tests.helpers.reflex_socket import ReflexSocket, delta_value
@@ -57,7 +56,7 @@ async def a_user_with_a_color(backend: AppProcess, signing_key: SigningKey) -> t
     """A user stored through a signed webhook, and the color the REST route reads for them."""
     user_id = f"user_victim_{uuid.uuid4().hex[:8]}"
     token = mint_token(signing_key, sub=user_id)
-    async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+    async with http_client.async_client(base_url=backend.url, timeout=30) as client:
         assert (await deliver(client, user_created(user_id))).status_code == 200
         answer = await client.get(
             "/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}

@@ -28,6 +28,7 @@ from clerk_fullstack.local_clerk.store import LocalUser, new_id, now_ms
 from clerk_fullstack.server.startup import reset_caches
 from clerk_fullstack.users.clerk_api import ClerkUsersAPI
 from clerk_fullstack.users.models import DeletedUser, User
+from tests.helpers import http_client
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.local_clerk import seed_signing_key, serve_http, use_local_mode
 from tests.helpers.ports import free_port
@@ -168,7 +169,7 @@ async def emulator(
     async with (
         emulator_lifespan(mounted),
         serve_http(rest_api(Mount(ROUTE_PREFIX, app=mounted)), port) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as client,
+        http_client.async_client(base_url=url, timeout=30) as client,
     ):
         running = Emulator(client, in_app.get_local_clerk(), port)
         yield running

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from tests.helpers import http_client
 from tests.helpers.environment import app_environment
 from tests.helpers.project import ROOT
 
@@ -54,7 +55,7 @@ def run_python(args: Sequence[str], *, timeout: float) -> subprocess.CompletedPr
 def answers(url: str) -> bool:
     """Whether `url` answers 200 right now."""
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return http_client.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

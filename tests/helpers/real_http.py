@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp
 
 from clerk_fullstack.users.models import User
+from tests.helpers import http_client
 from tests.helpers.local_clerk import serve_http
 
 
@@ -29,7 +30,7 @@ async def api_over_http() -> AsyncIterator[httpx.AsyncClient]:
     """A client for `rest_api()` served by Granian on a free loopback port."""
     async with (
         serve_http(rest_api()) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as client,
+        http_client.async_client(base_url=url, timeout=30) as client,
     ):
         yield client
 

@@ -13,6 +13,8 @@ from typing import Any, Literal, overload
 import httpx
 from svix.webhooks import Webhook
 
+from tests.helpers import http_client
+
 TEST_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"clerk-fullstack-test-secret-0001").decode()
 
 
@@ -74,5 +76,5 @@ def deliver(
     """
     body, headers = signed_webhook(payload, msg_id=msg_id, age=age)
     if isinstance(to, str):
-        return httpx.post(f"{to}/webhooks", content=body, headers=headers, timeout=timeout)
+        return http_client.post(f"{to}/webhooks", content=body, headers=headers, timeout=timeout)
     return to.post("/webhooks", content=body, headers=headers)

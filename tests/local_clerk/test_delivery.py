@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from clerk_fullstack.local_clerk.delivery import WebhookSender
 from clerk_fullstack.local_clerk.payloads import user_event
 from clerk_fullstack.local_clerk.store import LocalUser
 from clerk_fullstack.users.models import User
+from tests.helpers import http_client
 from tests.helpers.emulator import PASSWORD, Emulator, stored_user
 from tests.helpers.local_clerk import serve_http
 from tests.helpers.ports import free_port
@@ -54,7 +54,7 @@ class FlakyEndpoint:
         if self.forward_to is None:
             return Response(status_code=self.then)
         headers = {k: v for k, v in request.headers.items() if k.startswith("svix-")}
-        async with httpx.AsyncClient() as client:
+        async with http_client.async_client() as client:
             answer = await client.post(self.forward_to, content=body, headers=headers)
         return Response(answer.content, status_code=answer.status_code)
 

@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from pymongo import MongoClient
 
+from tests.helpers import http_client
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.environment import app_environment
 from tests.helpers.mongo import ChildServer, uri_for
@@ -108,7 +108,7 @@ def test_with_reflex_backend_port_it_calls_itself_there(
         assert came_up(process, lambda: answers(f"{url}/api/health"), 120, 0.3)
 
         async def sign_up() -> str:
-            async with httpx.AsyncClient(timeout=30) as http:
+            async with http_client.async_client(timeout=30) as http:
                 browser = FrontendAPI(f"{url}/local-clerk", origin=TEST_FRONTEND, http=http)
                 await browser.sign_up("runner@example.org", "correct horse battery", "Ada", "L")
                 return await browser.token()
@@ -121,7 +121,7 @@ def test_with_reflex_backend_port_it_calls_itself_there(
             assert time.monotonic() < deadline, "the user.created webhook never arrived"
             time.sleep(0.2)
         client.close()
-        response = httpx.get(
+        response = http_client.get(
             f"{url}/user/favoriteColor", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert (response.status_code, response.json()["payload"]) == (200, doc["favoriteColor"])

@@ -28,6 +28,7 @@ from clerk_fullstack.auth.session import SessionVerifier
 from clerk_fullstack.core.local_instance import new_webhook_secret
 from clerk_fullstack.core.settings import decode_publishable_key
 from clerk_fullstack.local_clerk.__main__ import build, parse_args
+from tests.helpers import http_client
 from tests.helpers.clerk_frontend import FrontendAPI
 from tests.helpers.emulator_process import printed_settings
 from tests.helpers.environment import app_environment
@@ -71,7 +72,7 @@ class WebhookReceiver:
 async def answers(url: str) -> bool:
     """Whether the emulator answers yet."""
     try:
-        async with httpx.AsyncClient(timeout=2) as client:
+        async with http_client.async_client(timeout=2) as client:
             return (await client.get(url)).status_code == 200
     except httpx.HTTPError:
         return False
@@ -144,7 +145,7 @@ async def test_another_app_signs_users_up_and_gets_their_webhooks(tmp_path: Path
         claims = await verifier.verify(token)
         assert (claims.sub, claims.azp) == (user_id, TEST_FRONTEND)
 
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with http_client.async_client(base_url=base) as client:
             secret = {"authorization": f"Bearer {settings['CLERK_SECRET_KEY']}"}
             users = (await client.get("/v1/users", headers=secret)).json()
             assert [(u["id"], u["first_name"]) for u in users] == [(user_id, "Ada")]

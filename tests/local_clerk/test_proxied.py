@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.emulator_process import emulator_process
 from tests.helpers.ports import free_port
@@ -69,8 +70,8 @@ def assert_refused(response: httpx.Response) -> None:
 
 def assert_every_route_refused(base: str, headers: dict[str, str]) -> None:
     for path in PATHS:
-        assert_refused(httpx.get(f"{base}{path}", headers=headers, timeout=10))
-    assert_refused(httpx.post(f"{base}/v1/dev_browser", headers=headers, timeout=10))
+        assert_refused(http_client.get(f"{base}{path}", headers=headers, timeout=10))
+    assert_refused(http_client.post(f"{base}/v1/dev_browser", headers=headers, timeout=10))
 
 
 @pytest.mark.parametrize("headers", PROXY_HEADERS)
@@ -81,7 +82,7 @@ def test_the_apps_emulator_refuses_relayed_requests(
 
 
 def test_the_apps_emulator_still_answers_this_machine_directly(dev_backend: str) -> None:
-    response = httpx.post(f"{dev_backend}/v1/dev_browser", timeout=10)
+    response = http_client.post(f"{dev_backend}/v1/dev_browser", timeout=10)
     assert response.status_code == 200
     assert response.json()["id"].startswith("dvb_")
 
@@ -91,13 +92,13 @@ def test_the_standalone_emulator_refuses_relayed_requests(
     standalone: str, headers: dict[str, str]
 ) -> None:
     assert_every_route_refused(standalone, headers)
-    assert httpx.post(f"{standalone}/v1/dev_browser", timeout=10).status_code == 200
+    assert http_client.post(f"{standalone}/v1/dev_browser", timeout=10).status_code == 200
 
 
 def test_nothing_was_recorded_for_relayed_requests(tmp_path: Path) -> None:
     """A refused sign-up through a proxy stores no browser and no user."""
     with emulator_process(free_port(), tmp_path / "data", tmp_path / "emulator.log") as emulator:
-        response = httpx.post(
+        response = http_client.post(
             f"{emulator.base}/v1/client/sign_ups",
             data={"email_address": "ada@example.org", "password": "correct horse battery"},
             headers={"X-Forwarded-For": "198.51.100.7"},

@@ -11,11 +11,11 @@ import threading
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from clerk_fullstack.server.worker import connection_limit
 from tests.conftest import TEST_ENV
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.mongo import ChildServer
 from tests.helpers.payloads import user_created
@@ -68,7 +68,7 @@ def huge_header(url: str, size: int = 16 * 1024 * 1024) -> bytes:
 
 def served(url: str) -> None:
     """Another client: a health check and a signed webhook, both answered 200."""
-    with httpx.Client(base_url=url, timeout=BOUND) as client:
+    with http_client.sync_client(base_url=url, timeout=BOUND) as client:
         assert client.get("/ping").status_code == 200
         response = deliver(client, user_created("user_after_flood"))
         assert response.status_code == 200, response.text
@@ -136,7 +136,7 @@ def test_connections_that_send_no_head_are_closed_after_the_header_timeout(
 
 
 def test_keep_alive_and_heads_in_pieces_still_work(backend: AppProcess) -> None:
-    with httpx.Client(base_url=backend.url, timeout=BOUND) as client:
+    with http_client.sync_client(base_url=backend.url, timeout=BOUND) as client:
         for _ in range(3):  # one connection, reused
             assert client.get("/ping").status_code == 200
     sock: socket.socket = connect(backend.url)

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from reflex.state import FrontendEventExceptionState
 
 from clerk_fullstack.server.exception_handlers import BACKEND_ERROR_TOAST
 from clerk_fullstack.state.lookup import ColorStatus
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.color_tab import (
     STATE,
@@ -217,7 +217,7 @@ async def test_hostile_events_leave_memory_bounded(backend: AppProcess, tab: Ref
     print(f"\nRSS {before} -> {after} KiB over {events} hostile events: {per_event:.3f} KiB/event")
     assert per_event < MAX_GROWTH_KIB_PER_EVENT
     # Still serving: the REST route and a fresh tab both answer.
-    async with httpx.AsyncClient(base_url=backend.url, timeout=10) as client:
+    async with http_client.async_client(base_url=backend.url, timeout=10) as client:
         assert (await client.get("/ping")).status_code == 200
     other = ReflexSocket(backend.url, TEST_FRONTEND)
     await other.connect()
@@ -270,7 +270,7 @@ async def test_a_socket_client_verifies_no_more_tokens_than_a_rest_client(
     # Well-formed and signed, by another key: each one costs a signature check to reject.
     forged = mint_token(new_signing_key(kid=signing_key.kid), sub="user_hostile_forged")
     cpu = tree_cpu_seconds(backend.process.pid)
-    async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+    async with http_client.async_client(base_url=backend.url, timeout=30) as client:
         for _ in range(count):
             answer = await client.get(
                 "/user/favoriteColor", headers={"Authorization": f"Bearer {forged}"}

@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any
 
-import httpx
 import pytest
 
 from clerk_fullstack.state.lookup import ColorStatus as Status
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess
 from tests.helpers.color_tab import (
     STATE,
@@ -87,7 +87,7 @@ async def test_a_recheck_is_one_delta_asking_then_one_event_up_and_one_delta_dow
         await send_load(tab, mint_token(signing_key, sub=user_id))
         await tab.next_update(status_is(Status.NOT_SYNCED))
         # The webhook lands during the back-off; the server's re-check comes due 1 s later.
-        async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+        async with http_client.async_client(base_url=backend.url, timeout=30) as client:
             assert (await deliver(client, user_created(user_id))).status_code == 200
         asked = await tab.updates_until(asks_for_token, seconds=10)
         up, down = await exchange(tab, answer_token(tab, mint_token(signing_key, sub=user_id)))

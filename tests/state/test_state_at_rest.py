@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
 
 from clerk_fullstack.core.settings import DEFAULT_TAB_STATE_SECONDS, project_states_dir
 from tests.conftest import TEST_ENV
+from tests.helpers import http_client
 from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.color_tab import load_color
 from tests.helpers.mongo import ChildServer
@@ -136,7 +136,7 @@ async def settled(count: Callable[[], int], seconds: float = 60) -> None:
 async def signed_in_tab_loads(backend: AppProcess, signing_key: SigningKey) -> list[str]:
     """A signed-in browser tab loads its color; the credentials it carried (cookies, token)."""
     user_id = f"user_at_rest_{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=backend.url, timeout=30) as client:
+    async with http_client.async_client(base_url=backend.url, timeout=30) as client:
         assert (await deliver(client, user_created(user_id))).status_code == 200
     session_cookie = mint_token(signing_key, sub=user_id)
     dev_browser = f"dvb_{secrets.token_urlsafe(24)}"
@@ -207,7 +207,7 @@ async def test_a_tab_idle_past_the_lifetime_still_loads(
 ) -> None:
     folder = project_states_dir(state_home, ROOT)
     user_id = f"user_idle_{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=disk_backend.url, timeout=30) as client:
+    async with http_client.async_client(base_url=disk_backend.url, timeout=30) as client:
         assert (await deliver(client, user_created(user_id))).status_code == 200
     tab = ReflexSocket(disk_backend.url, TEST_FRONTEND)
     await tab.connect(hydrate=True)
