@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -449,8 +449,13 @@ def run_loadgen(
     fixtures: Path,
     load: Load,
     skip_route: bool = False,
+    on_log: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
-    """The baseline harness (ingest, then the protected route) against one target; its JSON."""
+    """The baseline harness (ingest, then the protected route) against one target; its JSON.
+
+    `on_log` sees each line of its progress as it comes (the log file gets them all), e.g. the
+    `window start <phase>` / `window end <phase>` lines around each measured window.
+    """
     out_path = work / "raw" / f"{label}.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -485,11 +490,20 @@ def run_loadgen(
     ]
     if skip_route:
         cmd.append("--skip-route")
-    with (work / "logs" / f"loadgen-{label}.log").open("wb") as err:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, check=False)
-    if proc.returncode != 0:
-        tail = (work / "logs" / f"loadgen-{label}.log").read_text(errors="replace")[-3000:]
+    log_path = work / "logs" / f"loadgen-{label}.log"
+    with out_path.open("wb") as out, log_path.open("wb") as err:
+        if on_log is None:
+            returncode = subprocess.run(cmd, stdout=out, stderr=err, check=False).returncode
+        else:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                err.write(line)
+                err.flush()
+                on_log(line.decode(errors="replace").rstrip("\n"))
+            returncode = proc.wait()
+    if returncode != 0:
+        tail = log_path.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"load generator failed for {label}:\n{tail}")
-    out_path.write_bytes(proc.stdout)
-    result: dict[str, object] = json.loads(proc.stdout)
+    result: dict[str, object] = json.loads(out_path.read_bytes())
     return result

@@ -3,9 +3,10 @@
     .venv/bin/python bench/profile.py [--phase route|ingest|both] [--app-src DIR] [--patch FILE]
 
 Starts a fresh SecantusDB and our backend (prod mode, as bench/run.py does), records the backend's
-process tree with `py-spy record --subprocesses` while the baseline harness drives one phase,
-and prints the share of on-CPU samples per owner (PyJWT, pymongo, Starlette, Reflex, ...) and
-the top self frames. Also records SecantusDB with py-spy, so its hot spots can be read too.
+process tree with `py-spy record --subprocesses` during one phase's measured window (the
+baseline harness's own: not its warm-up, nor its count of the stored users afterwards), and
+prints the share of on-CPU samples per owner (PyJWT, pymongo, Starlette, Reflex, ...) and the
+top self frames. Also records SecantusDB with py-spy, so its hot spots can be read too.
 Collapsed stacks (flamegraph input) stay in the work dir.
 """
 
@@ -18,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -162,7 +162,6 @@ def record(pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes
     if subprocesses:
         cmd.append("--subprocesses")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)  # let it attach before the load starts
     return proc
 
 
@@ -176,7 +175,12 @@ def stop_recording(proc: subprocess.Popen[bytes]) -> None:
 
 
 def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: Load) -> str:
-    """One fresh DB + backend, one phase under py-spy; the summaries for app and DB."""
+    """One fresh DB + backend, one phase under py-spy; the summaries for app and DB.
+
+    The harness runs its warm-up, the ingest, a count of the stored users (one `find` with every
+    id in `$in`, costly on SecantusDB) and the route; py-spy records only the phase's measured
+    window, between the harness's `window start <phase>` and `window end <phase>` lines.
+    """
     db = common.start_secantus(work, f"prof-{phase}")
     with common.running(db):
         target = common.start_ours(
@@ -187,27 +191,17 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
             mongo_uri=f"mongodb://127.0.0.1:{db.port}/",
         )
         with common.running(target):
-            if phase == "route":  # users to mint tokens for, before recording
-                pre = Load(
-                    users=load.route_users,
-                    warmup_users=0,
-                    route_users=load.route_users,
-                    concurrency=load.concurrency,
-                    duration=1,
-                    warmup=0,
-                )
-                common.run_loadgen(
-                    work,
-                    f"prof-{phase}-pre",
-                    target=target,
-                    db=db,
-                    fixtures=fixtures,
-                    load=pre,
-                    skip_route=True,
-                )
             app_out, db_out = work / f"app-{phase}.txt", work / f"db-{phase}.txt"
-            rec_app = record(target.pid, app_out, subprocesses=True)
-            rec_db = record(db.pid, db_out, subprocesses=False)
+            recordings: list[subprocess.Popen[bytes]] = []
+
+            def window(line: str) -> None:
+                if line.endswith(f"window start {phase}"):
+                    recordings.append(record(target.pid, app_out, subprocesses=True))
+                    recordings.append(record(db.pid, db_out, subprocesses=False))
+                elif line.endswith(f"window end {phase}"):
+                    while recordings:
+                        stop_recording(recordings.pop())
+
             try:
                 result = common.run_loadgen(
                     work,
@@ -217,10 +211,11 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
                     fixtures=fixtures,
                     load=load,
                     skip_route=phase == "ingest",
+                    on_log=window,
                 )
             finally:
-                stop_recording(rec_app)
-                stop_recording(rec_db)
+                while recordings:
+                    stop_recording(recordings.pop())
     part = result["ingest"] if phase == "ingest" else result["route"]
     assert isinstance(part, dict)
     rate = part.get("events_per_s", part.get("requests_per_s"))

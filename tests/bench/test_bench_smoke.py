@@ -30,3 +30,18 @@ def test_db_ceiling_stores_every_user_through_the_apps_flush() -> None:
     assert result.returncode == 0, result.stderr[-3000:]  # it exits 1 on a user not stored
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 8 |")]
     assert [row.split("|")[2].strip() for row in rows] == ["1", "2"]
+
+
+def test_profile_records_only_the_phase_window(tmp_path: Path) -> None:
+    short = ["--phase", "route", "--users", "60", "--duration", "2", "--work", str(tmp_path)]
+    result = run_python(["bench/profile.py", *short], timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "## route:" in result.stdout
+    assert "samples computing" in result.stdout
+    progress = (tmp_path / "logs" / "loadgen-prof-route.log").read_text()
+    window = progress.index("window start route"), progress.index("window end route")
+    assert progress.index("window end ingest") < window[0] < window[1]
+    # The harness ingested its users first: none of that is in the route's profile.
+    stacks = (tmp_path / "app-route.txt").read_text()
+    assert "favorite_color" in stacks
+    assert "receive_webhook" not in stacks

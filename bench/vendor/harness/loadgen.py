@@ -307,6 +307,8 @@ def ingest(args, fx, host, workdir: Path, n: int, label: str, rnd) -> tuple[dict
     write_requests(f, reqs)
     threads = max(1, min(args.wrk_threads, args.concurrency, n))
     log(f"{label}: sending {n} signed user.created webhooks, concurrency {args.concurrency}")
+    # bench: the measured window's bounds on stderr, so bench/profile.py records only it.
+    log(f"window start {label}")
     with CpuWindow(args.pid, args.db_pid) as cw:
         w = run_wrk_ingest(
             HERE / "lua" / "ingest.lua",
@@ -317,6 +319,7 @@ def ingest(args, fx, host, workdir: Path, n: int, label: str, rnd) -> tuple[dict
             max_s=args.ingest_max_s,
             stall_s=args.stall_s,
         )
+    log(f"window end {label}")  # bench: before the count (count_in_mongo), which is not measured
     dur = w["duration_us"] / 1e6
     res = {
         "events": n,
@@ -412,6 +415,7 @@ def route(args, fx, host, workdir: Path, users: list[str]) -> dict:
             duration_s=args.warmup,
         )
     log(f"route: {len(users)} tokens, {args.duration}s at concurrency {args.concurrency}")
+    log("window start route")  # bench: see ingest()
     with CpuWindow(args.pid, args.db_pid) as cw:
         w = run_wrk(
             HERE / "lua" / "cycle.lua",
@@ -421,6 +425,7 @@ def route(args, fx, host, workdir: Path, users: list[str]) -> dict:
             conns=args.concurrency,
             duration_s=args.duration,
         )
+    log("window end route")  # bench: see ingest()
     dur = w["duration_us"] / 1e6
     return {
         "users_with_tokens": len(users),
