@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -134,13 +135,13 @@ def summarize(collapsed: Path, top: int = 25) -> str:
 
 
 def py_spy() -> str:
-    """The py-spy binary (installed into this venv if missing)."""
+    """The py-spy binary, pinned in requirements-dev.txt."""
     found = shutil.which("py-spy", path=str(common.VENV_BIN)) or shutil.which("py-spy")
     if found is None:
-        subprocess.run([common.PYTHON, "-m", "pip", "install", "-q", "py-spy"], check=True)
-        found = shutil.which("py-spy", path=str(common.VENV_BIN))
-    if found is None:
-        raise SystemExit("py-spy not found after install")
+        raise SystemExit(
+            "py-spy not found: it is pinned in requirements-dev.txt, which ./scripts/test.sh "
+            "installs (or: .venv/bin/pip install -r requirements-dev.txt)"
+        )
     return found
 
 
@@ -162,6 +163,7 @@ def record(pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes
     if subprocesses:
         cmd.append("--subprocesses")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.3)  # attached before a stop can come (the load goes on meanwhile)
     return proc
 
 
@@ -192,6 +194,7 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
         )
         with common.running(target):
             app_out, db_out = work / f"app-{phase}.txt", work / f"db-{phase}.txt"
+            py_spy()  # found (or installed) before the load starts, not in its window
             recordings: list[subprocess.Popen[bytes]] = []
 
             def window(line: str) -> None:
@@ -216,6 +219,9 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
             finally:
                 while recordings:
                     stop_recording(recordings.pop())
+    for out in (app_out, db_out):
+        if not out.exists():
+            raise SystemExit(f"py-spy wrote no profile for the {phase} window ({out})")
     part = result["ingest"] if phase == "ingest" else result["route"]
     assert isinstance(part, dict)
     rate = part.get("events_per_s", part.get("requests_per_s"))

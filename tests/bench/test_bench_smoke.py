@@ -33,7 +33,7 @@ def test_db_ceiling_stores_every_user_through_the_apps_flush() -> None:
 
 
 def test_profile_records_only_the_phase_window(tmp_path: Path) -> None:
-    short = ["--phase", "route", "--users", "60", "--duration", "2", "--work", str(tmp_path)]
+    short = ["--phase", "route", "--users", "60", "--duration", "3", "--work", str(tmp_path)]
     result = run_python(["bench/profile.py", *short], timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "## route:" in result.stdout
