@@ -140,7 +140,7 @@ def py_spy() -> str:
     if found is None:
         raise SystemExit(
             "py-spy not found: it is pinned in requirements-dev.txt, which ./scripts/test.sh "
-            "installs (or: .venv/bin/pip install -r requirements-dev.txt)"
+            "installs into .venv"
         )
     return found
 
@@ -194,7 +194,7 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
         )
         with common.running(target):
             app_out, db_out = work / f"app-{phase}.txt", work / f"db-{phase}.txt"
-            py_spy()  # found (or installed) before the load starts, not in its window
+            py_spy()  # found before the load starts, not in its window
             recordings: list[subprocess.Popen[bytes]] = []
 
             def window(line: str) -> None:
