@@ -22,7 +22,7 @@ from clerk_fullstack.webhooks.events import (
     describe,
     parse_event,
 )
-from clerk_fullstack.webhooks.signatures import check_timestamp, signed_headers, verify_webhook
+from clerk_fullstack.webhooks.signatures import check_timestamp, signed_headers, verify_signed
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +34,15 @@ async def receive_webhook(request: Request) -> JSONResponse:
         raise RuntimeError("No webhook secret: this process was configured to build files only")
     # Pure header checks first: a request without a well-formed, current signature set is
     # refused before any of its body is read or counted against the body budget.
-    check_timestamp(signed_headers(request.headers), time.time())
+    signed = signed_headers(request.headers)
+    check_timestamp(signed, time.time())
     body = await read_body(request)
-    event = parse_event(verify_webhook(body, request.headers, secret))
+    event = parse_event(verify_signed(body, signed, secret))
     if isinstance(event, OtherEvent):
         return message(f"Event {describe(event)} ignored")
     result = await apply_event(event)
     # The message id (svix-id or webhook-id) was checked (short, printable) and signed.
-    msg_id = signed_headers(request.headers).msg_id
-    logger.info("Webhook %s for %s: %s", msg_id, event_user_id(event), result)
+    logger.info("Webhook %s for %s: %s", signed.msg_id, event_user_id(event), result)
     return message(f"Webhook received: user {result}")
 
 

@@ -288,3 +288,24 @@ async def test_a_signature_for_one_id_does_not_verify_another_id_under_the_other
     await assert_rejected(await post(client, body, spliced), 400, "missing-headers")
     without_svix = {k: v for k, v in spliced.items() if k.startswith("webhook-")}
     await assert_rejected(await post(client, body, without_svix), 400, "invalid-signature")
+
+
+async def test_a_delivery_reads_its_signed_headers_once(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route reads the svix-* set once and passes it on (13 µs a read, on every webhook)."""
+    from clerk_fullstack.api import webhooks as route
+    from clerk_fullstack.webhooks import signatures
+
+    reads: list[object] = []
+
+    def counted(headers: Any) -> signatures.SignedHeaders:
+        reads.append(headers)
+        return signatures.signed_headers(headers)
+
+    monkeypatch.setattr(route, "signed_headers", counted)
+    body, headers = signed_webhook(user_created("user_read_once"))
+    response = await post(client, body, headers)
+    assert response.status_code == 200, response.text
+    assert len(reads) == 1
+    assert await stored_ids() == {"user_read_once"}

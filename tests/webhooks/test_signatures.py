@@ -1,4 +1,5 @@
-"""signed_headers, check_timestamp and verify_webhook: Svix's checks, without a server."""
+"""signed_headers, check_timestamp, verify_webhook and verify_signed: Svix's checks, without a
+server."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from datetime import timedelta
 import pytest
 
 from clerk_fullstack.core.errors import WebhookError
-from clerk_fullstack.webhooks.signatures import check_timestamp, signed_headers, verify_webhook
+from clerk_fullstack.webhooks.signatures import (
+    check_timestamp,
+    signed_headers,
+    verify_signed,
+    verify_webhook,
+)
 from tests.helpers.payloads import user_created
 from tests.helpers.webhooks import TEST_WEBHOOK_SECRET, signed_webhook
 
@@ -81,3 +87,14 @@ def test_the_timestamp_window_is_checked_without_the_body() -> None:
         with pytest.raises(WebhookError, match=f"webhook-timestamp is too {word}") as caught:
             check_timestamp(signed, now)
         assert caught.value.reason == "stale-timestamp"
+
+
+def test_verify_signed_takes_headers_already_read_and_checks_the_same() -> None:
+    body, headers = signed_webhook(user_created())
+    signed = signed_headers(headers)
+    assert verify_signed(body, signed, TEST_WEBHOOK_SECRET) == verify_webhook(
+        body, headers, TEST_WEBHOOK_SECRET
+    )
+    with pytest.raises(WebhookError) as caught:
+        verify_signed(body + b" ", signed, TEST_WEBHOOK_SECRET)
+    assert caught.value.reason == "invalid-signature"
