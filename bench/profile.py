@@ -197,13 +197,16 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
             py_spy()  # found before the load starts, not in its window
             recordings: list[subprocess.Popen[bytes]] = []
 
+            def stop_all() -> None:
+                while recordings:
+                    stop_recording(recordings.pop())
+
             def window(line: str) -> None:
                 if line.endswith(f"window start {phase}"):
                     recordings.append(record(target.pid, app_out, subprocesses=True))
                     recordings.append(record(db.pid, db_out, subprocesses=False))
                 elif line.endswith(f"window end {phase}"):
-                    while recordings:
-                        stop_recording(recordings.pop())
+                    stop_all()
 
             try:
                 result = common.run_loadgen(
@@ -217,8 +220,7 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
                     on_log=window,
                 )
             finally:
-                while recordings:
-                    stop_recording(recordings.pop())
+                stop_all()
     for out in (app_out, db_out):
         if not out.exists():
             raise SystemExit(f"py-spy wrote no profile for the {phase} window ({out})")

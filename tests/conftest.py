@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import os
 import shutil
+import ssl
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from pymongo.errors import AutoReconnect
 
 from clerk_fullstack.core.settings import encode_publishable_key
+from clerk_fullstack.core.tls import client_tls
 from clerk_fullstack.server.startup import reset_caches
 from tests.helpers.app_process import AppProcess, prod_backend
 from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS
@@ -155,6 +157,22 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     yield monkeypatch
     monkeypatch.undo()
     reset_caches()
+
+
+@pytest.fixture
+def contexts_built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Every TLS context built from now on (`core/tls.py`'s shared one exists already): the
+    tests that check a client reuses it count these."""
+    client_tls()
+    built: list[object] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        built.append(args or kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    yield built
 
 
 @pytest.fixture

@@ -3,14 +3,11 @@ readiness polls, a webhook delivered by URL and a fixture's client use the proce
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
 from typing import ClassVar
 
 import httpx
 import pytest
 
-from clerk_fullstack.core.tls import client_tls
 from tests.helpers import http_client
 from tests.helpers.loopback_server import JSONHandler, LoopbackServer
 from tests.helpers.payloads import user_created
@@ -35,21 +32,6 @@ class Answers200(JSONHandler):
 def serve() -> LoopbackServer:
     Answers200.paths = []
     return LoopbackServer(Answers200)
-
-
-@pytest.fixture
-def contexts_built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Every TLS context built from now on (the shared one exists already)."""
-    client_tls()
-    built: list[object] = []
-    real = ssl.create_default_context
-
-    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
-        built.append(args or kwargs)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ssl, "create_default_context", counting)
-    yield built
 
 
 def test_plain_httpx_builds_a_context_per_call(contexts_built: list[object]) -> None:

@@ -12,7 +12,9 @@ from typing import Any, Literal
 import httpx
 import pytest
 
+from clerk_fullstack.api import webhooks as route
 from clerk_fullstack.users.models import DeletedUser
+from clerk_fullstack.webhooks import signatures
 from tests.helpers.payloads import user_created, user_deleted, user_updated
 from tests.helpers.real_http import api_over_http, stored_ids
 from tests.helpers.webhooks import signed_webhook
@@ -294,9 +296,6 @@ async def test_a_delivery_reads_its_signed_headers_once(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The route reads the svix-* set once and passes it on (13 µs a read, on every webhook)."""
-    from clerk_fullstack.api import webhooks as route
-    from clerk_fullstack.webhooks import signatures
-
     reads: list[object] = []
 
     def counted(headers: Any) -> signatures.SignedHeaders:

@@ -4,7 +4,6 @@ clients the app makes for a single call (a context is about 50 ms of CPU on the 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,21 +17,6 @@ from tests.helpers.tokens import new_signing_key
 pytestmark = pytest.mark.unit
 
 KEY = new_signing_key("kid_tls")
-
-
-@pytest.fixture
-def contexts_built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Every TLS context built from now on (the shared one exists already)."""
-    client_tls()
-    built: list[object] = []
-    real = ssl.create_default_context
-
-    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
-        built.append(args or kwargs)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ssl, "create_default_context", counting)
-    yield built
 
 
 def test_the_context_is_made_once_and_verifies_as_httpx_does() -> None:
