@@ -149,7 +149,7 @@ def _unpack(tarball: bytes, target: Path) -> None:
             handle.write(tarball)
             handle.seek(0)
             with tarfile.open(fileobj=handle, mode="r:gz") as archive:
-                archive.extractall(staging, filter="data")
+                _extract(archive, staging)
         unpacked = staging / "package"
         (unpacked / ".complete").touch()
         if target.exists():
@@ -157,3 +157,25 @@ def _unpack(tarball: bytes, target: Path) -> None:
         unpacked.replace(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _extract(archive: tarfile.TarFile, destination: Path) -> None:
+    """Unpack with the standard library's "data" filter, or, on a Python 3.11 older than 3.11.4
+    (Debian 12's is 3.11.2), without it: then only plain files and folders inside `destination`
+    are written, their bytes alone (no owner, mode or link taken from the archive)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(destination, filter="data")
+        return
+    for member in archive.getmembers():
+        path = Path(member.name)
+        if path.is_absolute() or ".." in path.parts or not (member.isfile() or member.isdir()):
+            raise BundleError(f"Refused to unpack {member.name!r}: not a plain file of the package")
+        target = destination / path
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        source = archive.extractfile(member)
+        if source is None:
+            raise BundleError(f"Refused to unpack {member.name!r}: no content")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read())

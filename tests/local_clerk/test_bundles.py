@@ -7,8 +7,10 @@ version a script URL names.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from clerk_fullstack.local_clerk.bundles import (
     LOCK_FILE,
     BundleError,
     PinnedPackage,
+    _extract,
     bundle_file,
     ensure_package,
     integrity_of,
@@ -105,6 +108,81 @@ def test_a_checked_package_is_unpacked_once(tmp_path: Path) -> None:
     before = marker.stat().st_mtime_ns
     assert ensure_package(real, tmp_path) == root
     assert marker.stat().st_mtime_ns == before
+
+
+def tarball(*members: tarfile.TarInfo, content: bytes = b"x") -> tarfile.TarFile:
+    """An archive of `members` (each file holding `content`), open for reading."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:gz") as archive:
+        for member in members:
+            if member.isfile():
+                member.size = len(content)
+                archive.addfile(member, io.BytesIO(content))
+            else:
+                archive.addfile(member)
+    data.seek(0)
+    return tarfile.open(fileobj=data, mode="r:gz")
+
+
+def entry(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    return info
+
+
+WITHOUT_FILTER = "without the data filter (Python 3.11 before 3.11.4)"
+PYTHONS = [WITHOUT_FILTER, *(["with the data filter"] if hasattr(tarfile, "data_filter") else [])]
+"""Both ways of unpacking where this Python has the filter; the only one where it has not."""
+
+
+@pytest.fixture(params=PYTHONS)
+def python(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == WITHOUT_FILTER:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    return str(request.param)
+
+
+@pytest.mark.unit
+def test_a_package_is_unpacked_with_or_without_the_data_filter(tmp_path: Path, python: str) -> None:
+    plain = tarball(
+        entry("package", tarfile.DIRTYPE),
+        entry("package/package.json"),
+        entry("package/dist/clerk.browser.js"),
+        content=b"{}",
+    )
+    _extract(plain, tmp_path)
+    assert (tmp_path / "package" / "package.json").read_bytes() == b"{}"
+    assert (tmp_path / "package" / "dist" / "clerk.browser.js").read_bytes() == b"{}"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "member",
+    [entry("package/../../outside.js"), entry("package/link", tarfile.SYMTYPE, "/etc/passwd")],
+    ids=["parent", "link-out"],
+)
+def test_an_entry_leading_out_of_the_package_is_refused(
+    tmp_path: Path, python: str, member: tarfile.TarInfo
+) -> None:
+    target = tmp_path / "cache"
+    target.mkdir()
+    with pytest.raises((BundleError, tarfile.TarError)):  # the filter's errors are TarErrors
+        _extract(tarball(member), target)
+    assert list(tmp_path.rglob("*")) == [target]
+
+
+@pytest.mark.unit
+def test_an_absolute_entry_is_never_written_where_it_points(tmp_path: Path, python: str) -> None:
+    """The data filter makes it relative to the cache folder; without it, it is refused."""
+    target = tmp_path / "cache"
+    target.mkdir()
+    outside = tmp_path / "absolute.js"
+    try:
+        _extract(tarball(entry(str(outside))), target)
+    except BundleError:
+        assert python == WITHOUT_FILTER
+    assert not outside.exists()
+    assert all(path.is_relative_to(target) for path in tmp_path.rglob("*") if path != target)
 
 
 @pytest.mark.unit
