@@ -21,6 +21,9 @@ was read whole. This worker adds three limits to each worker process:
   the connection is closed without an answer.
 - **Head size** (`WEB_MAX_HEADER_BYTES`, 64 KiB): a longer head gets 431 and a closed connection.
 
+It also sends each response's head and body in one write, where uvicorn makes two
+(`one_write.py`).
+
 A head that arrives whole (the usual case) costs one dictionary lookup and no timer: the
 deadline's timer is started once per connection, and again only for a head that arrives in
 pieces. A body is not bound here: webhook bodies have the app's own deadline (`api/bodies.py`).
@@ -35,10 +38,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn_worker import UvicornWorker
 
 from clerk_fullstack.core.settings import get_settings
+from clerk_fullstack.server.one_write import HeadWithBody
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -167,6 +172,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self._head_timer = self.loop.call_later(
                 self.limits.header_timeout, self._head_timed_out
             )
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        cycle.transport = HeadWithBody(self.transport, cycle, self.loop)  # type: ignore[assignment]
+        super()._start_asgi_task(cycle, app)
 
     def closable(self) -> bool:
         """Whether no request is in flight here (idle, or a head still in progress)."""
