@@ -45,7 +45,7 @@ class HeadWithBody:
         head = self._head
         if head is not None:
             self._head = None
-            self._transport.writelines((head, data))
+            self._transport.write(head + data)
         elif self._passed or not self._cycle.response_started:
             self._transport.write(data)  # a later chunk, or a `100 Continue`
         else:
