@@ -68,7 +68,10 @@ def signed_headers(headers: Mapping[str, str]) -> SignedHeaders:
         raise WebhookError(f"{signature_name} is too long", reason="invalid-signature")
     if not any(V1_SIGNATURE.fullmatch(entry) for entry in signed.signature.split(" ")):
         # The `svix` library would find no match either: refused before the body is read.
-        raise WebhookError(f"{signature_name} lists no v1 signature", reason="invalid-signature")
+        raise WebhookError(
+            f"{signature_name} has no well-formed v1 signature (v1,<base64 of an HMAC-SHA256>)",
+            reason="invalid-signature",
+        )
     return signed
 
 
