@@ -49,6 +49,11 @@ def log(*parts: object) -> None:
 
 
 # ---------------------------------------------------------------- setup
+def int_list(text: str) -> list[int]:
+    """`"1,2,5"` → `[1, 2, 5]`: a command line's comma-separated numbers (`""` is none)."""
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
 def _apt_install(packages: Sequence[str]) -> None:
     log("apt-get install", *packages)
     cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]

@@ -97,17 +97,13 @@ async def run(args: argparse.Namespace, mongo_uri: str, db_pid: int) -> list[str
     return rows
 
 
-def numbers(text: str) -> list[int]:
-    return [int(part) for part in text.split(",") if part.strip()]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--events", type=int, default=1200, help="users stored per row")
-    ap.add_argument("--batches", type=numbers, default=[1, 4, 8, 16])
-    ap.add_argument("--in-flight", type=numbers, default=[1, 2])
+    ap.add_argument("--batches", type=common.int_list, default=[1, 4, 8, 16])
+    ap.add_argument("--in-flight", type=common.int_list, default=[1, 2])
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="db-ceiling-") as tmp:
         work = Path(tmp)

@@ -550,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Set up, run the rounds and the scaling, then save and print the report."""
     args = parse_args(argv)
     t0 = time.monotonic()
-    scale = [int(x) for x in args.scale.split(",") if x.strip()]
+    scale = common.int_list(args.scale)
     work = args.work or Path(tempfile.mkdtemp(prefix="clerk-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log(f"work dir {work}")

@@ -323,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup=int(args.warmup),
     )
     plan = uiload.Plan(
-        concurrencies=tuple(int(c) for c in args.concurrency.split(",") if c),
+        concurrencies=tuple(common.int_list(args.concurrency)),
         duration=args.duration,
         warmup=args.warmup,
         idle_sessions=args.idle,
