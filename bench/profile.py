@@ -145,10 +145,11 @@ def py_spy() -> str:
     return found
 
 
-def record(pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes]:
-    """Start `py-spy record` on pid (raw collapsed stacks, on-CPU samples only)."""
+def record(spy: str, pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes]:
+    """Start `py-spy record` (the binary `spy`, from `py_spy()`) on pid (raw collapsed stacks,
+    on-CPU samples only)."""
     cmd = [
-        py_spy(),
+        spy,
         "record",
         "--pid",
         str(pid),
@@ -194,7 +195,7 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
         )
         with common.running(target):
             app_out, db_out = work / f"app-{phase}.txt", work / f"db-{phase}.txt"
-            py_spy()  # found before the load starts, not in its window
+            spy = py_spy()  # found once, before the load starts, not in its window
             recordings: list[subprocess.Popen[bytes]] = []
 
             def stop_all() -> None:
@@ -203,8 +204,8 @@ def profile_phase(phase: str, work: Path, app_dir: Path, fixtures: Path, load: L
 
             def window(line: str) -> None:
                 if line.endswith(f"window start {phase}"):
-                    recordings.append(record(target.pid, app_out, subprocesses=True))
-                    recordings.append(record(db.pid, db_out, subprocesses=False))
+                    recordings.append(record(spy, target.pid, app_out, subprocesses=True))
+                    recordings.append(record(spy, db.pid, db_out, subprocesses=False))
                 elif line.endswith(f"window end {phase}"):
                     stop_all()
 

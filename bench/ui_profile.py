@@ -68,12 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 idle_sessions=0,
             )
             out = work / "ui.collapsed"
-            spy = bench_profile.record(ours.pid, out, subprocesses=True)
+            recording = bench_profile.record(
+                bench_profile.py_spy(), ours.pid, out, subprocesses=True
+            )
             base = f"http://127.0.0.1:{ours.port}"
             figures = uiload.run(
                 uiload.measure([base], users, uiload.fixture_minter(fixtures), plan, ours.pid)
             )
-            bench_profile.stop_recording(spy)
+            bench_profile.stop_recording(recording)
         log(json.dumps(figures))
         print(f"## UI path, c={args.concurrency}, {args.workers} worker(s), under py-spy\n")
         print(bench_profile.summarize(out))
