@@ -1,7 +1,8 @@
 """Shared pieces of the benchmark: setup, ports, and starting/stopping the servers under test.
 
 Everything started here runs in its own session (process group) whose id is the PID we got
-from Popen, so stopping a server ends exactly the processes this benchmark started.
+from Popen, so stopping a server ends exactly the processes this benchmark started. A benchmark
+ended by SIGTERM stops them too (`exit_on_sigterm`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -218,10 +220,26 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def exit_on_sigterm() -> None:
+    """Make SIGTERM raise `SystemExit` in this process, so the `running()` blocks stop what
+    they started.
+
+    Python's default for SIGTERM ends the process without running `finally` blocks, and the
+    servers run in sessions of their own, so a benchmark ended by `kill`, `timeout` or a CI
+    job's end would leave them running. Only a default handler is replaced, and only from the
+    main thread (the only one that may set handlers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def spawn(
     name: str, cmd: Sequence[str], *, log_path: Path, env: Mapping[str, str], cwd: Path, port: int
 ) -> Server:
     """Start `cmd` in a new session with its output in `log_path`."""
+    exit_on_sigterm()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
@@ -248,15 +266,20 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
 
 
 def wait_for(server: Server, check: object, timeout: float) -> float:
-    """Poll `check()` until true; return seconds since the server was spawned."""
+    """Poll `check()` until true; return seconds since the server was spawned. The server is
+    stopped if it never is, or if the wait is interrupted."""
     assert callable(check)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            break
-        if check():
-            return time.monotonic() - server.started_at
-        time.sleep(0.05)
+    try:
+        while time.monotonic() < deadline:
+            if server.proc.poll() is not None:
+                break
+            if check():
+                return time.monotonic() - server.started_at
+            time.sleep(0.05)
+    except BaseException:  # SIGTERM (`exit_on_sigterm`) or Ctrl-C before `running()` holds it
+        server.stop()
+        raise
     server.stop()
     tail = server.log_path.read_text(errors="replace")[-3000:]
     raise RuntimeError(f"{server.name} did not become ready; log tail:\n{tail}")
