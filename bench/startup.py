@@ -26,6 +26,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
 REPO = Path(__file__).resolve().parent.parent
 CLEAN_ENV_DROP = ("CLERK_", "MONGO_", "DATA_DIR", "FRONTEND", "REFLEX_", "VIRTUAL_ENV")
 """Settings a developer's shell may carry; the benchmark starts from none of them."""
@@ -120,21 +124,24 @@ def start_and_time(
             start_new_session=True,
         )
     setup = page = backend = None
-    while page is None or backend is None:
-        elapsed = time.monotonic() - started
-        if process.poll() is not None:
-            raise RuntimeError(f"the run command exited early; see {log_file}")
-        if elapsed > timeout:
-            stop(process, project)
-            raise RuntimeError(f"nothing answered within {timeout:.0f} s; see {log_file}")
-        if setup is None and set(project.glob(".venv/.installed-*")) - stamps_before:
-            setup = elapsed
-        if page is None and answers(f"http://localhost:{frontend_port}/"):
-            page = elapsed
-            log(f"page answered after {page:.1f} s")
-        if backend is None and answers(f"http://127.0.0.1:{backend_port}/api/health"):
-            backend = elapsed
-        time.sleep(0.2)
+    try:
+        while page is None or backend is None:
+            elapsed = time.monotonic() - started
+            if process.poll() is not None:
+                raise RuntimeError(f"the run command exited early; see {log_file}")
+            if elapsed > timeout:
+                raise RuntimeError(f"nothing answered within {timeout:.0f} s; see {log_file}")
+            if setup is None and set(project.glob(".venv/.installed-*")) - stamps_before:
+                setup = elapsed
+            if page is None and answers(f"http://localhost:{frontend_port}/"):
+                page = elapsed
+                log(f"page answered after {page:.1f} s")
+            if backend is None and answers(f"http://127.0.0.1:{backend_port}/api/health"):
+                backend = elapsed
+            time.sleep(0.2)
+    except BaseException:  # an early exit, the timeout, Ctrl-C or SIGTERM: nothing is left running
+        stop(process, project)
+        raise
     return Timing(setup=setup, page=page, backend=backend), process
 
 
@@ -187,6 +194,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary clone")
     args = parser.parse_args()
+    common.exit_on_sigterm()  # so that `stop` runs, and the clone's processes end, on SIGTERM too
 
     workdir = Path(tempfile.mkdtemp(prefix="clerk-startup-"))
     project = workdir / "clerk_fullstack"
