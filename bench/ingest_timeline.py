@@ -21,6 +21,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import uiload
+
 STAGES = (
     ("body read", 0, 1),
     ("signature checked and parsed", 1, 2),
@@ -43,18 +47,14 @@ def read_timelines(paths: Sequence[Path]) -> list[list[int]]:
     return sorted(rows)
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def report(rows: Sequence[list[int]]) -> str:
     """Markdown: per-stage median and p90 in µs, then the batches."""
     lines = ["| stage | median µs | p90 µs |", "|---|---:|---:|"]
     for name, start, end in STAGES:
         spans = [(row[end] - row[start]) / 1000 for row in rows]
         lines.append(
-            f"| {name} | {statistics.median(spans):,.0f} | {percentile(spans, 0.9):,.0f} |"
+            f"| {name} | {statistics.median(spans):,.0f} "
+            f"| {uiload.percentile(sorted(spans), 0.9):,.0f} |"
         )
     batches = sorted({(row[3], row[4], row[5], row[7]) for row in rows})
     gaps = [(b[0] - a[0]) / 1000 for a, b in itertools.pairwise(batches)]

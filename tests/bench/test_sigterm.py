@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,25 +13,21 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.environment import app_environment
+from tests.helpers.processes import listening_addresses
 from tests.helpers.project import ROOT
+from tests.helpers.workers import command_line, parent_pid
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def children(parent: int, marker: str) -> dict[int, str]:
     """The processes whose parent is `parent` and whose command line has `marker`."""
-    found: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in cmdline:
-            found[int(entry.name)] = cmdline
-    return found
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return {
+        pid: line
+        for pid in pids
+        if parent_pid(pid) == parent and marker in (line := command_line(pid))
+    }
 
 
 def alive(pid: int) -> bool:
@@ -43,10 +38,8 @@ def alive(pid: int) -> bool:
         return False
 
 
-def answers(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+def listening(port: int) -> bool:
+    return "127.0.0.1" in listening_addresses(port)
 
 
 @pytest.mark.parametrize("when", ["starting", "serving"])
@@ -67,9 +60,9 @@ def test_sigterm_stops_the_database_the_benchmark_started(tmp_path: Path, when: 
         ((pid, cmdline),) = database.items()
         if when == "serving":
             port = int(cmdline.split("--port ")[1].split()[0])
-            while not answers(port) and time.monotonic() < deadline:
+            while not listening(port) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert answers(port)
+            assert listening(port)
 
         bench.send_signal(signal.SIGTERM)
 
