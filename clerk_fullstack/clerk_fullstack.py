@@ -6,6 +6,7 @@ import reflex as rx
 from starlette.types import ASGIApp
 
 from clerk_fullstack.api.app import build_api
+from clerk_fullstack.api.direct import DirectColorRoute
 from clerk_fullstack.clerk.provider import clerk_provider
 from clerk_fullstack.core import db, routes, safe_logs
 from clerk_fullstack.core.clerk_instance import get_clerk_instance
@@ -38,12 +39,21 @@ def clerk_wrap(_stateful: bool) -> rx.Component:
     )
 
 
+class App(rx.App):
+    """Reflex's app, with an API client's color request answered in front of its ASGI stack."""
+
+    def __call__(self) -> ASGIApp:
+        """The backend: Reflex's, behind `DirectColorRoute` (see `api/direct.py`)."""
+        return DirectColorRoute(super().__call__())
+
+
 api = build_api()
-# Reflex applies these in order, each around what came before; the guard goes outermost.
+# Reflex applies these in order, each around what came before; the guard goes outermost (only
+# `DirectColorRoute` is in front of it, and it takes no request with an Origin).
 transformers: list[Callable[[ASGIApp], ASGIApp]] = [api, DropSocketCredentials]
 if get_settings().is_dev:
     transformers.append(DevOriginGuard)
-app = rx.App(
+app = App(
     api_transformer=transformers,
     extra_app_wraps={CLERK_WRAP: clerk_wrap},
     frontend_exception_handler=log_frontend_exception,

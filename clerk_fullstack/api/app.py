@@ -15,9 +15,9 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clerk_fullstack.api import users
 from clerk_fullstack.api.health import health
 from clerk_fullstack.api.responses import app_error_handler
-from clerk_fullstack.api.users import favorite_color
 from clerk_fullstack.api.webhooks import receive_webhook
 from clerk_fullstack.core.errors import AppError, MethodNotAllowedError
 
@@ -83,7 +83,7 @@ def build_api() -> API:
     return API(
         [
             Route("/webhooks", receive_webhook, methods=["POST"]),
-            Route("/user/favoriteColor", favorite_color, methods=["GET"]),
+            Route(users.PATH, users.favorite_color, methods=["GET"]),
             Route("/api/health", health, methods=["GET"]),
         ]
     )

@@ -15,14 +15,20 @@ from tests.helpers import http_client
 from tests.helpers.local_clerk import serve_http
 
 
-def rest_api(*routes: BaseRoute) -> ASGIApp:
+def rest_api(*routes: BaseRoute, direct: bool = True) -> ASGIApp:
     """The app's REST routes, and `routes`, in front of an empty router (as in the app they are in
-    front of Reflex's): any other path is a plain 404, and lifespan events are handled."""
+    front of Reflex's): any other path is a plain 404, and lifespan events are handled.
+
+    As in the app, an API client's color request is answered in front of them
+    (`api/direct.py`), unless `direct` is false.
+    """
     from clerk_fullstack.api.app import build_api
+    from clerk_fullstack.api.direct import DirectColorRoute
 
     api = build_api()
     api.routes.extend(routes)
-    return api(Router())
+    served = api(Router())
+    return DirectColorRoute(served) if direct else served
 
 
 @contextlib.asynccontextmanager
