@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_fullstack.core.origins import is_loopback_host
 from clerk_fullstack.local_clerk.instance import TEST_CODE
@@ -55,6 +56,27 @@ def enter_code(page: Page, code: str = TEST_CODE) -> None:
     field.fill(code)
 
 
+def enter_code_and_land(page: Page, site: str) -> None:
+    """Enter the emailed code, then wait for the color page at `site`.
+
+    If the page has not moved on after 10 s and the code field is still there, the code is
+    entered again (up to three times): on a busy machine the code form can re-render while the
+    code is typed, and nothing is submitted. A screenshot of each stall is kept for a reader.
+    """
+    field = page.locator("input[autocomplete='one-time-code']")
+    for attempt in range(1, 4):
+        enter_code(page)
+        try:
+            page.wait_for_url(f"{site}/my-favorite-color", timeout=10_000)
+            return
+        except PlaywrightTimeoutError:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"code-stalled-{attempt}.png"), full_page=True)
+            if not field.is_visible():
+                break
+    page.wait_for_url(f"{site}/my-favorite-color")
+
+
 def continue_button(page: Page) -> None:
     """Clerk's primary "Continue" button."""
     page.get_by_role("button", name="Continue", exact=True).click()
@@ -98,8 +120,7 @@ def sign_up(page: Page, site: str, email: str, password: str = PASSWORD) -> None
     page.get_by_role("link", name="Sign up").click()
     fill_sign_up(page, email, password)
     expect(page.get_by_text("Verify your email")).to_be_visible()
-    enter_code(page)
-    page.wait_for_url(f"{site}/my-favorite-color")
+    enter_code_and_land(page, site)
 
 
 def start_sign_in(page: Page, site: str, email: str) -> None:
@@ -122,8 +143,7 @@ def sign_in_with_code(page: Page, site: str, email: str) -> None:
     start_sign_in(page, site, email)
     page.get_by_text("Use another method").click()
     page.get_by_role("button", name=re.compile(r"^Email code to")).click()
-    enter_code(page)
-    page.wait_for_url(f"{site}/my-favorite-color")
+    enter_code_and_land(page, site)
 
 
 def open_user_menu(page: Page) -> None:
