@@ -10,12 +10,14 @@ contexts. Yet in the route's profile those layers were about a quarter of the wo
 
 `DirectColorRoute`, the outermost layer of the backend, answers exactly those requests with the
 route's own code (`color_for`) and its own answers: the same body and headers on success, the same
-JSON error otherwise. Every other request, browsers' included, takes the long way unchanged.
+JSON error otherwise, each marked `Vary: Origin` as the CORS layer marks the long way's. Every
+other request, browsers' included, takes the long way unchanged.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_fullstack.api.responses import app_error_handler
@@ -29,8 +31,16 @@ from clerk_fullstack.api.users import (
 from clerk_fullstack.core.errors import AppError
 from clerk_fullstack.users.models import FavoriteColor
 
-_HEADERS = {color: color_response(color).raw_headers for color in FavoriteColor}
-"""Each color answer's headers, as the route's `Response` builds them."""
+
+def vary_by_origin(response: Response) -> Response:
+    """Mark `response` as depending on the request's Origin, as Reflex's CORS layer marks every
+    answer it passes (with or without an Origin), so that the two ways answer alike."""
+    response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Origin"])
+    return response
+
+
+_HEADERS = {color: vary_by_origin(color_response(color)).raw_headers for color in FavoriteColor}
+"""Each color answer's headers, as the route's `Response` and the CORS layer make them."""
 
 
 def direct_token(scope: Scope) -> str | None:
@@ -73,7 +83,7 @@ class DirectColorRoute:
             color = await color_for(token)
         except AppError as exc:
             response = await app_error_handler(Request(scope, receive), exc)
-            await response(scope, receive, send)
+            await vary_by_origin(response)(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": 200, "headers": list(_HEADERS[color])})
         await send({"type": "http.response.body", "body": COLOR_BODIES[color]})

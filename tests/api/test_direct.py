@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,7 +22,7 @@ from tests.helpers.environment import app_environment
 from tests.helpers.payloads import user_created
 from tests.helpers.real_http import rest_api
 from tests.helpers.stand_in_app import stand_in_app
-from tests.helpers.tokens import SigningKey, mint_token
+from tests.helpers.tokens import TEST_FRONTEND, SigningKey, mint_token
 from tests.helpers.webhooks import deliver
 
 pytestmark = pytest.mark.integration
@@ -52,12 +53,23 @@ class Clients:
     """What `direct` passed on."""
 
 
+def the_long_way() -> ASGIApp:
+    """The REST routes behind CORS as Reflex adds it to its top app (`App._add_cors`)."""
+    return CORSMiddleware(
+        rest_api(direct=False),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        allow_origins=[TEST_FRONTEND],
+    )
+
+
 @pytest.fixture
 async def clients(clean_db: None) -> AsyncIterator[Clients]:
-    behind = CountingApp(rest_api(direct=False))
+    behind = CountingApp(the_long_way())
     async with (
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=rest_api(direct=False)), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=the_long_way()), base_url="http://testserver"
         ) as long_way,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=DirectColorRoute(behind)),
@@ -103,6 +115,7 @@ async def test_an_api_client_s_request_is_answered_in_front_as_the_route_answers
     direct = await clients.direct.get(PATH, headers=headers)
     assert clients.behind.requests == 0
     same_answer(direct, await clients.long_way.get(PATH, headers=headers))
+    assert direct.headers["vary"] == "Origin"
     if case == "a stored user":
         assert direct.status_code == 200
         assert direct.json()["payload"] in {"RED", "GREEN", "BLUE"}
