@@ -10,14 +10,15 @@ contexts. Yet in the route's profile those layers were about a quarter of the wo
 
 `DirectColorRoute`, the outermost layer of the backend, answers exactly those requests with the
 route's own code (`color_for`) and its own answers: the same body and headers on success, the same
-JSON error otherwise, each marked `Vary: Origin` as the CORS layer marks the long way's. Every
+JSON error or plain 500 otherwise, each marked `Vary: Origin` as the CORS layer marks the long
+way's. Every
 other request, browsers' included, takes the long way unchanged.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_fullstack.api.responses import app_error_handler
@@ -30,6 +31,9 @@ from clerk_fullstack.api.users import (
 )
 from clerk_fullstack.core.errors import AppError
 from clerk_fullstack.users.models import FavoriteColor
+
+SERVER_ERROR = "Internal Server Error"
+"""The body of Starlette's 500, which the long way sends."""
 
 
 def vary_by_origin(response: Response) -> Response:
@@ -85,5 +89,12 @@ class DirectColorRoute:
             response = await app_error_handler(Request(scope, receive), exc)
             await vary_by_origin(response)(scope, receive, send)
             return
+        except Exception:
+            # As the routes' error middleware does on the long way: a plain 500, then the error
+            # goes on to the server, which logs it.
+            await vary_by_origin(PlainTextResponse(SERVER_ERROR, status_code=500))(
+                scope, receive, send
+            )
+            raise
         await send({"type": "http.response.start", "status": 200, "headers": list(_HEADERS[color])})
         await send({"type": "http.response.body", "body": COLOR_BODIES[color]})

@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clerk_fullstack.api import direct, users
 from clerk_fullstack.api.direct import DirectColorRoute, direct_token
 from tests.conftest import COMMAND_ENV
 from tests.helpers.environment import app_environment
@@ -151,6 +152,30 @@ async def test_every_other_request_takes_the_long_way(
     direct = await clients.direct.request(method, PATH, headers=headers)
     assert clients.behind.requests == 1
     same_answer(direct, await clients.long_way.request(method, PATH, headers=headers))
+
+
+async def test_an_unexpected_error_is_the_long_way_s_plain_500_and_reaches_the_server(
+    signing_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(token: str | None) -> None:
+        raise RuntimeError("the database driver broke")
+
+    monkeypatch.setattr(users, "color_for", broken)
+    monkeypatch.setattr(direct, "color_for", broken)
+    headers = {"Authorization": f"Bearer {mint_token(signing_key, sub='user_direct')}"}
+    answers = []
+    for app in (DirectColorRoute(the_long_way()), the_long_way()):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answers.append(await client.get(PATH, headers=headers))
+    same_answer(*answers)
+    assert (answers[0].status_code, answers[0].text) == (500, "Internal Server Error")
+    with pytest.raises(RuntimeError, match="driver broke"):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=DirectColorRoute(the_long_way())),
+            base_url="http://testserver",
+        ) as client:
+            await client.get(PATH, headers=headers)
 
 
 async def test_sockets_and_lifespan_go_on_to_the_app() -> None:
