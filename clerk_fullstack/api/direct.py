@@ -11,8 +11,7 @@ contexts. Yet in the route's profile those layers were about a quarter of the wo
 `DirectColorRoute`, the outermost layer of the backend, answers exactly those requests with the
 route's own code (`color_for`) and its own answers: the same body and headers on success, the same
 JSON error or plain 500 otherwise, each marked `Vary: Origin` as the CORS layer marks the long
-way's. Every
-other request, browsers' included, takes the long way unchanged.
+way's. Every other request, browsers' included, takes the long way unchanged.
 """
 
 from __future__ import annotations
@@ -22,13 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_fullstack.api.responses import app_error_handler
-from clerk_fullstack.api.users import (
-    COLOR_BODIES,
-    PATH,
-    bearer_token,
-    color_for,
-    color_response,
-)
+from clerk_fullstack.api.users import PATH, bearer_token, color_for, color_response
 from clerk_fullstack.core.errors import AppError
 from clerk_fullstack.users.models import FavoriteColor
 
@@ -43,8 +36,8 @@ def vary_by_origin(response: Response) -> Response:
     return response
 
 
-_HEADERS = {color: vary_by_origin(color_response(color)).raw_headers for color in FavoriteColor}
-"""Each color answer's headers, as the route's `Response` and the CORS layer make them."""
+_ANSWERS = {color: vary_by_origin(color_response(color)) for color in FavoriteColor}
+"""Each color's answer, as the route and the CORS layer make it, built once and sent as it is."""
 
 
 def direct_token(scope: Scope) -> str | None:
@@ -96,5 +89,9 @@ class DirectColorRoute:
                 scope, receive, send
             )
             raise
-        await send({"type": "http.response.start", "status": 200, "headers": list(_HEADERS[color])})
-        await send({"type": "http.response.body", "body": COLOR_BODIES[color]})
+        answer = _ANSWERS[color]
+        # A copy of the headers: an ASGI layer below may add to the list it is sent.
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": list(answer.raw_headers)}
+        )
+        await send({"type": "http.response.body", "body": answer.body})
