@@ -20,6 +20,14 @@ def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> Non
         assert row in table
     lost_row = next(line for line in table.splitlines() if line.startswith("| ingest lost"))
     assert "| 0/0/0 | 0/0/0 |" in lost_row  # ours and the baseline: nothing lost or duplicated
+    for phase in ("route", "ingest"):
+        cores_row = next(
+            line
+            for line in table.splitlines()
+            if line.startswith(f"| {phase} cores busy, server + SecantusDB")
+        )
+        ours, baseline = (float(cell) for cell in cores_row.split("|")[2:4])
+        assert 0 < ours <= 2.5 and 0 < baseline <= 2.5  # two cores, a little sampling slack
 
 
 def test_db_ceiling_stores_every_user_through_the_apps_flush() -> None:
