@@ -6,6 +6,12 @@ a capped exponential back-off. Until the models are bound and their indexes exis
 every database call is a 503 (`store`), so Svix retries its webhooks and /api/health says 503.
 Once connected, pymongo rides out later outages itself. A worker that starts during an outage
 therefore boots, and gunicorn does not halt.
+
+Each database step waits at most MONGO_TIMEOUT_MS (`step_seconds`, applied by `store.database_call`
+and here). The deadline is asyncio's, not the driver's `timeoutMS`: under `timeoutMS` pymongo
+sends each command through `asyncio.wait_for` with a timeout, which on Python 3.11 is a task of
+its own per send; without it the send is a plain call. An expired deadline cancels the call, and
+pymongo closes the connection it was on, as it does when its own timeout expires.
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ FIRST_ATTEMPT_MAX_SECONDS = 10.0
 
 _client: AsyncMongoClient[dict[str, Any]] | None = None
 _ready = False
+_step_seconds: float = Settings.model_fields["mongo_timeout_ms"].default / 1000
+
+
+def step_seconds() -> float:
+    """How long one database step may take: MONGO_TIMEOUT_MS of the last models bound."""
+    return _step_seconds
 
 
 def ready() -> bool:
@@ -64,12 +76,12 @@ def resolve_mongo_uri(settings: Settings) -> str:
 
 
 def new_client(settings: Settings, uri: str) -> AsyncMongoClient[dict[str, Any]]:
-    """A client for `uri`; it connects lazily, and every call waits at most MONGO_TIMEOUT_MS."""
+    """A client for `uri`; it connects lazily, and finding or opening a connection to a server
+    waits at most MONGO_TIMEOUT_MS (each call's own deadline is `step_seconds`)."""
     return AsyncMongoClient(
         uri,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         connectTimeoutMS=settings.mongo_timeout_ms,
-        timeoutMS=settings.mongo_timeout_ms,
         tz_aware=True,
     )
 
@@ -78,8 +90,10 @@ async def bind_models(
     client: AsyncMongoClient[dict[str, Any]], settings: Settings, models: Models
 ) -> None:
     """Register the Beanie models on the database and create their indexes; then `ready()`."""
-    global _ready
-    await init_beanie(database=client[settings.mongo_db], document_models=list(models))
+    global _ready, _step_seconds
+    _step_seconds = settings.mongo_timeout_ms / 1000
+    async with asyncio.timeout(_step_seconds):
+        await init_beanie(database=client[settings.mongo_db], document_models=list(models))
     _ready = True
 
 
@@ -149,7 +163,8 @@ async def ping() -> bool:
     if _client is None or not _ready:
         return False
     try:
-        await _client.admin.command("ping")
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        async with asyncio.timeout(_step_seconds):
+            await _client.admin.command("ping")
+    except Exception:  # noqa: BLE001 - any failure (a timeout too) means "not reachable"
         return False
     return True

@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.close()
         print(f"Sync failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except PyMongoError as exc:
+    except (PyMongoError, TimeoutError) as exc:  # TimeoutError: a step past MONGO_TIMEOUT_MS
         progress.close()
         print(f"Sync failed: {database_unavailable(exc)} ({type(exc).__name__})", file=sys.stderr)
         return EXIT_FAILED

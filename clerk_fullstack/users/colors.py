@@ -13,7 +13,7 @@ from typing import Any
 
 from clerk_fullstack.core.errors import clip
 from clerk_fullstack.users.models import USER, FavoriteColor
-from clerk_fullstack.users.store import database_errors, database_unavailable, users
+from clerk_fullstack.users.store import database_call, database_unavailable, users
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def known_color(value: object) -> FavoriteColor | None:
 
 async def colors_many(clerk_user_ids: Sequence[str]) -> list[FavoriteColor | BaseException | None]:
     """Favorite colors for many users in one query; each unknown stored color fails alone."""
-    with database_errors():
+    async with database_call():
         cursor = users().find(
             {USER.clerk_user_id: {"$in": sorted(set(clerk_user_ids))}},
             {USER.clerk_user_id: 1, USER.favorite_color: 1, "_id": 0},
@@ -67,7 +67,7 @@ async def redraw(clerk_user_id: str, stored: object) -> FavoriteColor | None:
     else:
         match[USER.favorite_color] = stored
         fields[LEGACY_FAVORITE_COLOR] = stored
-    with database_errors():
+    async with database_call():
         result = await users().update_one(match, {"$set": fields})
         if result.modified_count:
             logger.warning(

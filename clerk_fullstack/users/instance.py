@@ -9,12 +9,15 @@ from clerk_fullstack.users.models import (
     ClerkInstanceRecord,
     utcnow,
 )
-from clerk_fullstack.users.store import WRITE_CONCERN
+from clerk_fullstack.users.store import WRITE_CONCERN, database_call
 
 
 async def recorded_issuer() -> str | None:
     """The Clerk instance (issuer) this database belongs to, or None before the first sync."""
-    found = await ClerkInstanceRecord.get_pymongo_collection().find_one({"_id": INSTANCE_RECORD_ID})
+    async with database_call():
+        found = await ClerkInstanceRecord.get_pymongo_collection().find_one(
+            {"_id": INSTANCE_RECORD_ID}
+        )
     issuer = found.get(INSTANCE_ISSUER) if found else None
     return issuer if isinstance(issuer, str) else None
 
@@ -24,8 +27,9 @@ async def record_instance(issuer: str) -> None:
     collection = ClerkInstanceRecord.get_pymongo_collection().with_options(
         write_concern=WRITE_CONCERN
     )
-    await collection.update_one(
-        {"_id": INSTANCE_RECORD_ID},
-        {"$set": {INSTANCE_ISSUER: issuer, INSTANCE_RECORDED_AT: utcnow()}},
-        upsert=True,
-    )
+    async with database_call():
+        await collection.update_one(
+            {"_id": INSTANCE_RECORD_ID},
+            {"$set": {INSTANCE_ISSUER: issuer, INSTANCE_RECORDED_AT: utcnow()}},
+            upsert=True,
+        )

@@ -38,7 +38,7 @@ from clerk_fullstack.users.profile import UserProfile
 from clerk_fullstack.users.store import (
     DUPLICATE_KEY,
     check_storable,
-    database_errors,
+    database_call,
     not_storable,
     tombstones,
 )
@@ -82,7 +82,7 @@ async def save_profile(profile: UserProfile, *, kept: KeptFields | None = None) 
     newer_than_stored = _newer_than_stored(profile)
     fields = profile_fields(profile, now=now)
     check_storable(fields)  # bson refuses e.g. a lone surrogate outside the driver's errors
-    with database_errors():
+    async with database_call():
         try:
             result = await users.update_one(
                 newer_than_stored,
@@ -119,7 +119,7 @@ async def delete_user(
     update: dict[str, Any] = {"$setOnInsert": {TOMBSTONE_DELETED_AT: utcnow()}}
     if deleted_at is not None:
         update["$max"] = {TOMBSTONE_CLERK_DELETED_AT: deleted_at}
-    with database_errors():
+    async with database_call():
         if by is DeletedBy.SYNC:
             # Only a new tombstone is the sync's: a webhook's already there stays the webhook's.
             update["$setOnInsert"] |= {TOMBSTONE_DELETED_BY: by.value}
@@ -156,7 +156,7 @@ async def lift_tombstone(profile: UserProfile) -> Lifted | None:
     Only a read of Clerk's Backend API calls this: a webhook never undoes a deletion.
     """
     user_id = profile.clerk_user_id
-    with database_errors():
+    async with database_call():
         by_sync = await tombstones().find_one_and_delete(
             {TOMBSTONE_ID: user_id, TOMBSTONE_DELETED_BY: DeletedBy.SYNC.value}
         )
@@ -194,13 +194,13 @@ def deleted_by_sync(tombstone: Mapping[str, Any]) -> bool:
 
 async def count_users() -> int:
     """How many users are stored."""
-    with database_errors():
+    async with database_call():
         return await users_collection().count_documents({})
 
 
 async def stored_versions(clerk_user_ids: Collection[str]) -> dict[str, int | None]:
     """The stored users among `clerk_user_ids`, each with the Clerk version last applied."""
-    with database_errors():
+    async with database_call():
         return {
             doc[USER.clerk_user_id]: doc.get(USER.clerk_updated_at)
             async for doc in users_collection().find(
@@ -212,7 +212,7 @@ async def stored_versions(clerk_user_ids: Collection[str]) -> dict[str, int | No
 
 async def tombstones_of(clerk_user_ids: Collection[str]) -> dict[str, Mapping[str, Any]]:
     """The tombstones of the deleted users among `clerk_user_ids`."""
-    with database_errors():
+    async with database_call():
         return {
             doc[TOMBSTONE_ID]: doc
             async for doc in tombstones().find({TOMBSTONE_ID: {"$in": list(clerk_user_ids)}})
@@ -221,7 +221,7 @@ async def tombstones_of(clerk_user_ids: Collection[str]) -> dict[str, Mapping[st
 
 async def ids_stored_before(moment: datetime) -> set[str]:
     """The ids of the users stored before `moment`."""
-    with database_errors():
+    async with database_call():
         cursor = users_collection().find(
             {USER.created_at: {"$lt": moment}}, {USER.clerk_user_id: 1}
         )
@@ -231,7 +231,7 @@ async def ids_stored_before(moment: datetime) -> set[str]:
 async def is_deleted(clerk_user_id: str) -> bool:
     """Whether the user has a tombstone: deleted here, brought back only by a sync (see
     `tombstone_lifts`)."""
-    with database_errors():
+    async with database_call():
         found = await tombstones().find_one({TOMBSTONE_ID: clerk_user_id}, {TOMBSTONE_ID: 1})
     return found is not None
 
@@ -278,7 +278,7 @@ async def _create_many(profiles: Sequence[UserProfile]) -> list[SyncResult | Bas
             docs[i] = doc
     order = list(docs)  # insert_many reports errors by position in the list it was given
     existing: list[int] = []
-    with database_errors():
+    async with database_call():
         try:
             if order:
                 await users_collection().insert_many([docs[i] for i in order], ordered=False)

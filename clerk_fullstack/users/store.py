@@ -2,16 +2,19 @@
 
 Webhook writes ask for `w="majority", j=True`: a 2xx means the user is journaled on a majority
 (on a standalone server, `majority` is that one server). Any write-concern error is a 503, so
-Svix retries; the retry is idempotent. A document the database refuses (a validator, an
-unencodable string) is a 422 for that event only. Until this process has connected to the
-database (`db.ready()`, see `db.py`), every call is a 503 with the same fixed message.
+Svix retries; the retry is idempotent. So is a step that outlasts MONGO_TIMEOUT_MS
+(`database_call`): its outcome is unknown, and the sender's retry settles it. A document the
+database refuses (a validator, an unencodable string) is a 422 for that event only. Until this
+process has connected to the database (`db.ready()`, see `db.py`), every call is a 503 with the
+same fixed message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import bson
@@ -92,4 +95,16 @@ def database_errors() -> Iterator[None]:
     except WriteError as exc:
         raise not_storable(str(exc.details.get("errmsg", exc) if exc.details else exc)) from exc
     except PyMongoError as exc:
+        raise database_unavailable(exc) from exc
+
+
+@contextlib.asynccontextmanager
+async def database_call() -> AsyncIterator[None]:
+    """One step against the database: at most MONGO_TIMEOUT_MS (`db.step_seconds`), with its
+    failures as app errors (`database_errors`); a step that runs out of time is a 503."""
+    try:
+        async with asyncio.timeout(db.step_seconds()):
+            with database_errors():
+                yield
+    except TimeoutError as exc:
         raise database_unavailable(exc) from exc

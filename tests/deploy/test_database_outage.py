@@ -197,3 +197,31 @@ def test_a_worker_killed_during_an_outage_is_replaced_and_both_recover(
             assert get_color(backend, known).status_code == 200
     assert backend.process is not None and backend.process.poll() is None
     assert uvicorn_workers(backend) == workers
+
+
+def test_a_database_that_stops_answering_is_a_503_in_time_then_recovers(
+    backend: AppProcess, database: ChildServer
+) -> None:
+    """A hung database (its connections open, no replies) costs each call MONGO_TIMEOUT_MS (1 s
+    here), not the caller's patience: every answer below must come within the client's 10 s."""
+    database.start()
+    backend.start("/api/health")
+    known = f"user_known_{uuid.uuid4().hex[:8]}"
+    serves_normally(backend, database, known)
+
+    assert database.process is not None
+    os.kill(database.process.pid, signal.SIGSTOP)
+    late = f"user_late_{uuid.uuid4().hex[:8]}"
+    try:
+        for response in (
+            get_color(backend, known),
+            deliver(backend.url, user_created(late)),
+            health(backend),
+        ):
+            assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+    finally:
+        os.kill(database.process.pid, signal.SIGCONT)
+
+    serves_normally(backend, database, late)  # Svix's retry of the 503'd delivery lands
+    assert get_color(backend, known).status_code == 200
+    assert backend.process is not None and backend.process.poll() is None
