@@ -7,11 +7,12 @@ every database call is a 503 (`store`), so Svix retries its webhooks and /api/he
 Once connected, pymongo rides out later outages itself. A worker that starts during an outage
 therefore boots, and gunicorn does not halt.
 
-Each database step waits at most MONGO_TIMEOUT_MS (`step_seconds`, applied by `store.database_call`
-and here). The deadline is asyncio's, not the driver's `timeoutMS`: under `timeoutMS` pymongo
-sends each command through `asyncio.wait_for` with a timeout, which on Python 3.11 is a task of
-its own per send; without it the send is a plain call. An expired deadline cancels the call, and
-pymongo closes the connection it was on, as it does when its own timeout expires.
+Each database step waits at most MONGO_TIMEOUT_MS (`step_deadline`, applied by
+`store.database_call` and here). The deadline is asyncio's, not the driver's `timeoutMS`: under
+`timeoutMS` pymongo sends each command through `asyncio.wait_for` with a timeout, which on Python
+3.11 is a task of its own per send; without it the send is a plain call. An expired deadline
+cancels the call, and pymongo closes the connection it was on, as it does when its own timeout
+expires.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ _ready = False
 _step_seconds: float = Settings.model_fields["mongo_timeout_ms"].default / 1000
 
 
-def step_seconds() -> float:
-    """How long one database step may take: MONGO_TIMEOUT_MS of the last models bound."""
-    return _step_seconds
+def step_deadline() -> asyncio.Timeout:
+    """The deadline of one database step: MONGO_TIMEOUT_MS of the last models bound."""
+    return asyncio.timeout(_step_seconds)
 
 
 def ready() -> bool:
@@ -77,7 +78,7 @@ def resolve_mongo_uri(settings: Settings) -> str:
 
 def new_client(settings: Settings, uri: str) -> AsyncMongoClient[dict[str, Any]]:
     """A client for `uri`; it connects lazily, and finding or opening a connection to a server
-    waits at most MONGO_TIMEOUT_MS (each call's own deadline is `step_seconds`)."""
+    waits at most MONGO_TIMEOUT_MS (each call's own deadline is `step_deadline`)."""
     return AsyncMongoClient(
         uri,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
@@ -92,7 +93,7 @@ async def bind_models(
     """Register the Beanie models on the database and create their indexes; then `ready()`."""
     global _ready, _step_seconds
     _step_seconds = settings.mongo_timeout_ms / 1000
-    async with asyncio.timeout(_step_seconds):
+    async with step_deadline():
         await init_beanie(database=client[settings.mongo_db], document_models=list(models))
     _ready = True
 
@@ -163,7 +164,7 @@ async def ping() -> bool:
     if _client is None or not _ready:
         return False
     try:
-        async with asyncio.timeout(_step_seconds):
+        async with step_deadline():
             await _client.admin.command("ping")
     except Exception:  # noqa: BLE001 - any failure (a timeout too) means "not reachable"
         return False

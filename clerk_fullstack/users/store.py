@@ -11,7 +11,6 @@ same fixed message.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -100,10 +99,10 @@ def database_errors() -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def database_call() -> AsyncIterator[None]:
-    """One step against the database: at most MONGO_TIMEOUT_MS (`db.step_seconds`), with its
+    """One step against the database: at most MONGO_TIMEOUT_MS (`db.step_deadline`), with its
     failures as app errors (`database_errors`); a step that runs out of time is a 503."""
     try:
-        async with asyncio.timeout(db.step_seconds()):
+        async with db.step_deadline():
             with database_errors():
                 yield
     except TimeoutError as exc:
