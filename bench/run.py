@@ -99,7 +99,7 @@ def metrics(r: Result) -> dict[str, Any]:
         "ingest_app_us": ing["cpu"]["app_cpu_us_per_req"],
         "ingest_db_us": ing["cpu"]["db_cpu_us_per_req"],
         "ingest_db_share": _share(ing["cpu"]),
-        "ingest_db_cores": _cores(ing["cpu"]),
+        "ingest_db_cores": _cores(ing["cpu"], "db_cpu_s"),
         "ingest_cores": _cores(ing["cpu"], "app_cpu_s", "db_cpu_s"),
         "first_answer_s": r.get("startup", {}).get("first_answer_s"),
         "ready_s": r.get("startup", {}).get("ready_s"),
@@ -114,7 +114,7 @@ def metrics(r: Result) -> dict[str, Any]:
                 "route_app_us": route["cpu"]["app_cpu_us_per_req"],
                 "route_db_us": route["cpu"]["db_cpu_us_per_req"],
                 "route_db_share": _share(route["cpu"]),
-                "route_db_cores": _cores(route["cpu"]),
+                "route_db_cores": _cores(route["cpu"], "db_cpu_s"),
                 "route_cores": _cores(route["cpu"], "app_cpu_s", "db_cpu_s"),
                 "route_busy_pct": route["cpu"]["machine_busy_pct"],
             }
@@ -133,11 +133,10 @@ def _share(cpu: dict[str, Any]) -> float | None:
 def _cores(cpu: dict[str, Any], *keys: str) -> float | None:
     """How many cores these processes kept busy on average over the phase (1.0 = one core).
 
-    SecantusDB's alone by default (one core is its GIL-bound ceiling). With the server's too
+    `"db_cpu_s"` alone is SecantusDB's (one core is its GIL-bound ceiling). With the server's too
     (`"app_cpu_s", "db_cpu_s"`) it says how much of the machine's two cores the pair used: near
     2, the phase was bound by CPU; well below, by waiting (the database's round trips).
     """
-    keys = keys or ("db_cpu_s",)
     if any(cpu.get(key) is None for key in keys) or not cpu.get("window_s"):
         return None
     return round(sum(float(cpu[key]) for key in keys) / float(cpu["window_s"]), 2)
