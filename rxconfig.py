@@ -1,5 +1,6 @@
 """Reflex configuration: app name, plugins and the CORS origin. Secrets live in settings."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,10 @@ if mode == "prod":
 use_uvicorn_workers()
 use_states_dir(settings)
 keep_on_import_path(Path(__file__).resolve().parent)
+# Reflex is pinned in requirements.txt: its start-up check of PyPI for a newer Reflex would advise
+# an upgrade outside the pins, and offline or behind a TLS proxy it printed a certificate error on
+# a new clone's first run. REFLEX_CHECK_LATEST_VERSION=true turns it back on.
+os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 
 config = rx.Config(
     app_name="clerk_fullstack",

@@ -1,0 +1,42 @@
+"""rxconfig.py, as `reflex` loads it: what it sets for Reflex's own command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TEST_ENV
+from tests.helpers.environment import app_environment
+from tests.helpers.project import ROOT
+
+pytestmark = pytest.mark.integration
+
+READ_THE_CHECK = (
+    "import rxconfig\n"
+    "from reflex_base.environment import environment\n"
+    "print(environment.REFLEX_CHECK_LATEST_VERSION.get())\n"
+)
+
+
+def version_check_after_loading_rxconfig(extra: dict[str, str]) -> str:
+    """Whether Reflex would check PyPI for a newer Reflex, in a process that loaded rxconfig."""
+    result = subprocess.run(
+        [sys.executable, "-c", READ_THE_CHECK],
+        cwd=ROOT,
+        env=app_environment({**TEST_ENV, **extra}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_reflex_does_not_check_pypi_for_a_newer_reflex_by_default() -> None:
+    assert version_check_after_loading_rxconfig({}) == "False"
+
+
+def test_the_version_check_can_be_turned_back_on() -> None:
+    assert version_check_after_loading_rxconfig({"REFLEX_CHECK_LATEST_VERSION": "true"}) == "True"
