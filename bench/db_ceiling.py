@@ -1,6 +1,7 @@
 """How fast the database stores new users the way our webhook ingest does: its ceiling.
 
     .venv/bin/python bench/db_ceiling.py [--events 1200] [--batches 1,4,8,16,32] [--in-flight 1,2]
+        [--app-dir DIR] [--json]
 
 Starts a fresh SecantusDB (as `bench/run.py` does), connects with the app's own code
 (`users.store.connect`, the models bound as the app binds them), and stores `user.created`
@@ -14,12 +15,15 @@ It prints events/s and SecantusDB's CPU per event for each batch size. Under the
 (16 connections) the app's batches hold about 8 events: while one batch is stored, the other
 senders' events wait for the next. So the row for 8 events and one batch in flight is the most
 that ingest can reach on this database, whatever the app does around the database calls.
+`bench/run.py` runs it after its rounds (`--app-dir` its app copy, `--json`) and prints the
+rows for 8 and 16 beside Express's ingest.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -29,7 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common
 import uiload
@@ -75,26 +78,32 @@ async def measure(events: int, batch: int, in_flight: int, db_pid: int) -> dict[
     return {"events_per_s": events / seconds, "db_cpu_us": db_cpu / events * 1e6}
 
 
-async def run(args: argparse.Namespace, mongo_uri: str, db_pid: int) -> list[str]:
+async def run(args: argparse.Namespace, mongo_uri: str, db_pid: int) -> list[dict[str, float]]:
+    """One row per batch size and batches in flight: the figures of `measure`."""
     from clerk_fullstack.core.settings import get_settings
     from clerk_fullstack.users.store import connect
 
     os.environ["MONGO_URI"] = mongo_uri
     client = await connect(get_settings())
-    rows = []
+    rows: list[dict[str, float]] = []
     try:
         await measure(min(200, args.events), 8, 1, db_pid)  # warm-up: caches, connections
         for in_flight in args.in_flight:
             for batch in args.batches:
                 figures = await measure(args.events, batch, in_flight, db_pid)
-                rows.append(
-                    f"| {batch} | {in_flight} | {figures['events_per_s']:,.0f} "
-                    f"| {figures['db_cpu_us']:,.0f} |"
-                )
-                common.log(rows[-1])
+                rows.append({"batch": batch, "in_flight": in_flight, **figures})
+                common.log(markdown_row(rows[-1]))
     finally:
         await client.close()
     return rows
+
+
+def markdown_row(row: dict[str, float]) -> str:
+    """`| events per batch | batches in flight | events/s | SecantusDB CPU µs/event |`"""
+    return (
+        f"| {row['batch']} | {row['in_flight']} | {row['events_per_s']:,.0f} "
+        f"| {row['db_cpu_us']:,.0f} |"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,20 +113,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1200, help="users stored per row")
     ap.add_argument("--batches", type=common.int_list, default=[1, 4, 8, 16])
     ap.add_argument("--in-flight", type=common.int_list, default=[1, 2])
+    ap.add_argument(
+        "--app-dir", type=Path, default=common.REPO, help="the app tree whose flush is measured"
+    )
+    ap.add_argument("--json", action="store_true", help="print the rows as JSON (bench/run.py)")
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(args.app_dir.resolve()))
     with tempfile.TemporaryDirectory(prefix="db-ceiling-") as tmp:
         work = Path(tmp)
         os.environ.update(common.fixture_env(work / "fixtures"))
         with common.running(common.start_secantus(work, "ceiling")) as db:
             uri = f"mongodb://127.0.0.1:{db.port}/?directConnection=true"
             rows = asyncio.run(run(args, uri, db.pid))
+    if args.json:
+        print(json.dumps(rows))
+        return 0
     print(
         "\nSecantusDB storing new users as the webhook ingest does "
         f"({args.events} users a row; `users.service._create_many` per batch):\n"
     )
     print("| events per batch | batches in flight | events/s | SecantusDB CPU µs/event |")
     print("|---:|---:|---:|---:|")
-    print("\n".join(rows))
+    print("\n".join(markdown_row(row) for row in rows))
     return 0
 
 

@@ -313,6 +313,7 @@ def render(report: Result) -> str:
         *_summary_head(report),
         *_summary_rows(ours, seed),
         *_integrity_rows(ours, seed),
+        *_ceiling_table(report, seed),
         *_token_table(report),
         *_round_table(rounds),
         *_scaling_table(report),
@@ -392,6 +393,31 @@ def _integrity_rows(ours: list[dict[str, Any]], seed: list[dict[str, Any]]) -> l
         f"{'met' if ok else '**NOT met**'} |",
         f"| route non-2xx (all rounds, both) | {sum(x or 0 for x in route_non2xx)} | | | 0 | |",
     ]
+
+
+def _ceiling_table(report: Result, seed: list[dict[str, Any]]) -> list[str]:
+    """SecantusDB alone storing users through our flush, against Express's median ingest."""
+    rows = report.get("db_ceiling")
+    if not rows:
+        return []
+    express = _median_of(seed, "ingest_eps")
+    lines = [
+        "",
+        "The database alone, storing new users through our flush (`bench/db_ceiling.py`: the "
+        "journaled `insert_many`, then the tombstone check; one batch in flight, no HTTP, "
+        f"{report['db_ceiling_events']} users a row), against Express's median ingest above. "
+        "At 16 connections the app's batches hold about 8 events.",
+        "",
+        "| events per batch | events/s | × Express's ingest | SecantusDB CPU µs/event |",
+        "|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        times = ratio(row["events_per_s"], express)
+        lines.append(
+            f"| {row['batch']} | {fmt(row['events_per_s'])} | {fmt(times, 2)}× "
+            f"| {fmt(row['db_cpu_us'])} |"
+        )
+    return lines
 
 
 def _token_table(report: Result) -> list[str]:
@@ -487,6 +513,7 @@ SMOKE: dict[str, object] = {
     "scale": "2",
     "scale_users": 150,
     "scale_duration": 2,
+    "ceiling_events": 200,
 }
 """What --smoke shortens: the same path end to end, in well under a minute once set up."""
 
@@ -521,6 +548,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--scale-duration", type=int, default=10)
     ap.add_argument("--tok-n", type=int, default=5000, help="token bench calls per repeat")
     ap.add_argument("--tok-repeats", type=int, default=5)
+    ap.add_argument(
+        "--ceiling-events",
+        type=int,
+        default=2000,
+        help="users per row of the database's own ceiling (bench/db_ceiling.py; 0 skips it)",
+    )
     ap.add_argument("--only", choices=("both", "ours", "seed"), default="both")
     ap.add_argument(
         "--app-src",
@@ -572,6 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds_redis = _start_rounds_redis(stack, args, kinds, work)
     try:
         _run_rounds(args, setup, load, kinds, rounds_redis, report)
+        if args.ceiling_events and "ours" in kinds:
+            _run_ceiling(args, setup, report)
         if scale and "ours" in kinds:
             _run_scaling(args, setup, scale, report)
     finally:
@@ -693,6 +728,32 @@ def _run_rounds(
         )
         report["tokbench"].append(entry_tok)
         report["rounds"].append(entry)
+
+
+def _run_ceiling(args: argparse.Namespace, setup: Setup, report: Result) -> None:
+    """bench/db_ceiling.py on the app copy's flush: batches of 8 and 16, one in flight."""
+    log("the database's own ceiling for our flush (bench/db_ceiling.py)")
+    result = subprocess.run(
+        [
+            common.PYTHON,
+            str(common.BENCH / "db_ceiling.py"),
+            "--app-dir",
+            str(setup.app_dir),
+            "--events",
+            str(args.ceiling_events),
+            "--batches",
+            "8,16",
+            "--in-flight",
+            "1",
+            "--json",
+        ],
+        cwd=setup.work,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    report["db_ceiling_events"] = args.ceiling_events
+    report["db_ceiling"] = json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _run_scaling(args: argparse.Namespace, setup: Setup, scale: list[int], report: Result) -> None:

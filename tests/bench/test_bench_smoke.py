@@ -28,6 +28,13 @@ def test_bench_smoke_runs_both_backends_and_loses_nothing(tmp_path: Path) -> Non
         )
         ours, baseline = (float(cell) for cell in cores_row.split("|")[2:4])
         assert 0 < ours <= 2.5 and 0 < baseline <= 2.5  # two cores, a little sampling slack
+    # The database's own ceiling for our flush, beside Express's ingest: batches of 8 and 16.
+    ceiling = [line for line in table.splitlines() if line.startswith(("| 8 |", "| 16 |"))]
+    assert len(ceiling) == 2, table
+    for row in ceiling:
+        events_per_s, times_express = row.split("|")[2:4]
+        assert float(events_per_s.replace(",", "")) > 0
+        assert float(times_express.strip().rstrip("×")) > 0
 
 
 def test_db_ceiling_stores_every_user_through_the_apps_flush() -> None:
