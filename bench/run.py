@@ -753,7 +753,7 @@ def _run_ceiling(args: argparse.Namespace, setup: Setup, report: Result) -> None
         text=True,
     )
     report["db_ceiling_events"] = args.ceiling_events
-    report["db_ceiling"] = json.loads(result.stdout.strip().splitlines()[-1])
+    report["db_ceiling"] = json.loads(result.stdout)
 
 
 def _run_scaling(args: argparse.Namespace, setup: Setup, scale: list[int], report: Result) -> None:
