@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.conftest import TEST_ENV
-from tests.helpers.environment import app_environment
-from tests.helpers.project import ROOT
+from tests.helpers.processes import run_python
 
 pytestmark = pytest.mark.integration
 
@@ -22,15 +18,8 @@ READ_THE_CHECK = (
 
 def version_check_after_loading_rxconfig(extra: dict[str, str]) -> str:
     """Whether Reflex would check PyPI for a newer Reflex, in a process that loaded rxconfig."""
-    result = subprocess.run(
-        [sys.executable, "-c", READ_THE_CHECK],
-        cwd=ROOT,
-        env=app_environment({**TEST_ENV, **extra}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(["-c", READ_THE_CHECK], timeout=60, settings={**TEST_ENV, **extra})
+    assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout.strip().splitlines()[-1]
 
 

@@ -7,7 +7,7 @@ import ipaddress
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
@@ -38,13 +38,16 @@ def terminate(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
         process.wait()
 
 
-def run_python(args: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
-    """`python <args>` from the project root, with a child's environment (`app_environment`),
-    as a developer runs a command: its output as text, its exit status for the caller to judge."""
+def run_python(
+    args: Sequence[str], *, timeout: float, settings: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python <args>` from the project root, with a child's environment (`app_environment`,
+    plus `settings`), as a developer runs a command: its output as text, its exit status for
+    the caller to judge."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env=app_environment({}),
+        env=app_environment(settings or {}),
         capture_output=True,
         text=True,
         timeout=timeout,
